@@ -1,0 +1,83 @@
+"""Run a function's handler in this process the way Lambda behind API Gateway would."""
+
+import importlib.util
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from devstack.template import FunctionSpec
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of Lambda's context object that Powertools and handlers read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    invoked_function_arn: str = ""
+    log_group_name: str = ""
+    log_stream_name: str = ""
+    deadline_ms: int = field(default_factory=lambda: int(time.time() * 1000) + 10_000)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, self.deadline_ms - int(time.time() * 1000))
+
+
+def load_handler(spec: FunctionSpec) -> Handler:
+    """Import a function's module under its own name (every function's file is `app.py`)."""
+    module_file, function_name = spec.handler.rsplit(".", 1)
+    path = spec.code_uri / f"{module_file.replace('.', '/')}.py"
+    module_spec = importlib.util.spec_from_file_location(f"function_{spec.logical_id}", path)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module: ModuleType = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    handler: Handler = getattr(module, function_name)
+    return handler
+
+
+def proxy_event(
+    method: str,
+    resource: str,
+    *,
+    claims: Mapping[str, str] | None,
+    body: Any = None,
+    path: str | None = None,
+    path_parameters: Mapping[str, str] | None = None,
+    query: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    stage: str = "dev",
+) -> dict[str, Any]:
+    """A REST API (v1) proxy event as API Gateway delivers it after the Cognito authorizer."""
+    raw_body = body if body is None or isinstance(body, str) else json.dumps(body)
+    request_headers = {"Content-Type": "application/json"} | dict(headers or {})
+    return {
+        "resource": resource,
+        "path": path or resource,
+        "httpMethod": method,
+        "headers": request_headers,
+        "multiValueHeaders": {name: [value] for name, value in request_headers.items()},
+        "queryStringParameters": dict(query) if query else None,
+        "multiValueQueryStringParameters": {name: [value] for name, value in query.items()} if query else None,
+        "pathParameters": dict(path_parameters) if path_parameters else None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": resource,
+            "httpMethod": method,
+            "path": f"/{stage}{path or resource}",
+            "stage": stage,
+            "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": request_headers.get("User-Agent", "")},
+            "authorizer": {"claims": dict(claims)} if claims is not None else None,
+        },
+        "body": raw_body,
+        "isBase64Encoded": False,
+    }

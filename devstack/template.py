@@ -1,0 +1,116 @@
+"""template.yaml read as data: the one source of tables, functions, routes and environment."""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """Reads the short form of intrinsic functions (`!Ref X`) as their long form (`{"Ref": X}`)."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if tag_suffix == "Ref":
+        return {"Ref": value}
+    if tag_suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{tag_suffix}": value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _intrinsic)
+
+
+@cache
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    with path.open() as stream:
+        return yaml.load(stream, Loader=_CloudFormationLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def resources_of_type(template: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def parameter_defaults(template: Mapping[str, Any]) -> dict[str, str]:
+    return {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
+
+
+def resolve(value: Any, refs: Mapping[str, str]) -> Any:
+    """Resolve Ref, Sub and GetAtt ...Arn against the names the local resources were given."""
+    if isinstance(value, dict) and len(value) == 1:
+        (function, argument), = value.items()
+        if function == "Ref":
+            return refs[argument]
+        if function == "Fn::Sub":
+            return re.sub(r"\$\{([^}]+)\}", lambda match: str(refs[match.group(1)]), argument)
+        if function == "Fn::GetAtt":
+            return refs[".".join(argument)]
+    if isinstance(value, dict):
+        return {key: resolve(item, refs) for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolve(item, refs) for item in value]
+    return value
+
+
+def table_definitions(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """CreateTable arguments for each AWS::DynamoDB::Table, named by its logical id."""
+    keys = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "BillingMode")
+    return {
+        logical_id: {"TableName": logical_id} | {key: resource["Properties"][key] for key in keys if key in resource["Properties"]}
+        for logical_id, resource in resources_of_type(template, "AWS::DynamoDB::Table").items()
+    }
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """What running one AWS::Serverless::Function needs: its code, handler, routes and environment."""
+
+    logical_id: str
+    code_uri: Path
+    handler: str
+    routes: tuple[Route, ...]
+    environment: dict[str, Any] = field(default_factory=dict)
+
+
+def functions(template: Mapping[str, Any]) -> dict[str, FunctionSpec]:
+    globals_ = template.get("Globals", {}).get("Function", {})
+    global_env = globals_.get("Environment", {}).get("Variables", {})
+    specs = {}
+    for logical_id, resource in resources_of_type(template, "AWS::Serverless::Function").items():
+        properties = resource["Properties"]
+        routes = tuple(
+            Route(method=event["Properties"]["Method"].upper(), path=event["Properties"]["Path"])
+            for event in properties.get("Events", {}).values()
+            if event["Type"] == "Api"
+        )
+        specs[logical_id] = FunctionSpec(
+            logical_id=logical_id,
+            code_uri=ROOT / properties["CodeUri"],
+            handler=properties.get("Handler", globals_.get("Handler", "")),
+            routes=routes,
+            environment=global_env | properties.get("Environment", {}).get("Variables", {}),
+        )
+    return specs

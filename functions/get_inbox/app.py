@@ -1,0 +1,24 @@
+"""GET /api/v1/inbox/get: the caller's pending messages, newest first."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from chatgroup.api import caller_id, create_app, lambda_handler_for
+from chatgroup.inbox import list_inbox
+from chatgroup.observability import metrics, tracer
+from chatgroup.schemas import InboxPage
+
+app = create_app()
+
+
+@app.get("/api/v1/inbox/get")
+@tracer.capture_method
+def get(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> InboxPage:
+    return list_inbox(caller_id(app.current_event), limit, next_token)
+
+
+lambda_handler = lambda_handler_for(app)

@@ -1,0 +1,1 @@
+"""Chatgroup domain: groups, memberships and the inbox, shared by every function."""

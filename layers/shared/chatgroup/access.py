@@ -1,0 +1,42 @@
+"""Reads and rules shared by every operation on a group."""
+
+from pynamodb.expressions.condition import Condition
+
+from chatgroup.errors import Conflict, Forbidden, NotFound
+from chatgroup.models import Chatgroup
+
+
+def load_group(chatgroup_id: str) -> Chatgroup:
+    """The live group, or NotFound; a group being dismissed is already gone for its users."""
+    try:
+        group = Chatgroup.get(chatgroup_id, consistent_read=True)
+    except Chatgroup.DoesNotExist:
+        raise group_not_found(chatgroup_id) from None
+    if group.dismissed_at is not None:
+        raise group_not_found(chatgroup_id)
+    return group
+
+
+def group_not_found(chatgroup_id: str) -> NotFound:
+    return NotFound(f"Chatgroup {chatgroup_id} does not exist.")
+
+
+def require_creator(group: Chatgroup, caller: str, action: str) -> None:
+    if group.creator_id != caller:
+        raise Forbidden(f"Only the creator of the chatgroup may {action}.")
+
+
+def is_live() -> Condition:
+    """Condition on a group item: it exists and is not being dismissed."""
+    return Chatgroup.chatgroup_id.exists() & Chatgroup.dismissed_at.does_not_exist()
+
+
+def refusal_of(chatgroup_id: str) -> Conflict | NotFound:
+    """Why a join conditioned on a live group with room was refused, told after the fact."""
+    try:
+        group = load_group(chatgroup_id)
+    except NotFound as gone:
+        return gone
+    if group.member_count >= group.capacity:
+        return Conflict(f"Chatgroup {chatgroup_id} is full ({group.capacity} members).")
+    return Conflict(f"Chatgroup {chatgroup_id} changed while your request was handled; please retry.")

@@ -1,0 +1,86 @@
+"""DynamoDB transactions whose failed conditions become domain errors."""
+
+import random
+import time
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chatgroup.errors import ChatgroupError, Conflict, ServiceUnavailable
+from chatgroup.models import Chatgroup
+
+ErrorFactory = Callable[[], ChatgroupError]
+_Step = tuple[Callable[[TransactWrite], None], ErrorFactory]
+
+_ATTEMPTS = 4
+# PynamoDB sends a transaction's items grouped in this order, and DynamoDB returns one
+# cancellation reason per item in the order sent.
+_ORDER = ("check", "delete", "put", "update")
+
+
+@cache
+def _connection() -> Connection:
+    meta = Chatgroup.Meta
+    return Connection(
+        region=meta.region,
+        host=meta.host,
+        connect_timeout_seconds=meta.connect_timeout_seconds,
+        read_timeout_seconds=meta.read_timeout_seconds,
+        max_retry_attempts=meta.max_retry_attempts,
+    )
+
+
+class Transaction:
+    """All-or-nothing writes; each condition names the error raised when it is what failed."""
+
+    def __init__(self) -> None:
+        self._steps: dict[str, list[_Step]] = {kind: [] for kind in _ORDER}
+
+    def check(self, model: type[Model], key: Any, range_key: Any = None, *, condition: Condition, error: ErrorFactory) -> None:
+        self._steps["check"].append((lambda tx: tx.condition_check(model, key, range_key, condition=condition), error))
+
+    def delete(self, item: Model, *, condition: Condition, error: ErrorFactory) -> None:
+        self._steps["delete"].append((lambda tx: tx.delete(item, condition=condition), error))
+
+    def put(self, item: Model, *, condition: Condition, error: ErrorFactory) -> None:
+        self._steps["put"].append((lambda tx: tx.save(item, condition=condition), error))
+
+    def update(self, item: Model, actions: list[Action], *, condition: Condition, error: ErrorFactory) -> None:
+        self._steps["update"].append((lambda tx: tx.update(item, actions, condition=condition), error))
+
+    def commit(self) -> None:
+        """Write everything or nothing; a lost race with another transaction is retried briefly."""
+        steps = [step for kind in _ORDER for step in self._steps[kind]]
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                with TransactWrite(connection=_connection()) as transaction:
+                    for add, _ in steps:
+                        add(transaction)
+                return
+            except TransactWriteError as failure:
+                codes = [reason.code if reason else None for reason in failure.cancellation_reasons]
+                for code, (_, error) in zip(codes, steps, strict=False):
+                    if code == "ConditionalCheckFailed":
+                        raise error() from failure
+                if "TransactionConflict" not in codes:
+                    raise ServiceUnavailable("The database did not accept the change; please retry.") from failure
+                if attempt == _ATTEMPTS:
+                    raise Conflict("The group changed while your request was handled; please retry.") from failure
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))
+
+
+def conditional[T](write: Callable[[], T], error: ErrorFactory) -> T:
+    """Run a single conditional write, turning its failed condition into a domain error."""
+    try:
+        return write()
+    except PynamoDBException as failure:
+        if getattr(failure, "cause_response_code", None) == "ConditionalCheckFailedException":
+            raise error() from failure
+        raise

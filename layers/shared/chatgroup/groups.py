@@ -1,0 +1,162 @@
+"""Creating, reading, changing and dismissing a chatgroup."""
+
+import logging
+from collections.abc import Iterable
+from uuid import uuid4
+
+from pynamodb.models import Model
+
+from chatgroup.access import group_not_found, is_live, load_group, require_creator
+from chatgroup.clock import iso, now_ms
+from chatgroup.db import Transaction, conditional
+from chatgroup.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from chatgroup.models import Chatgroup, InboxMessage, Membership
+from chatgroup.queues import create_group_queue, delete_group_queue
+from chatgroup.schemas import ChatgroupChanges, ChatgroupView, CreateChatgroupRequest
+
+logger = logging.getLogger(__name__)
+
+
+def create_chatgroup(caller: str, request: CreateChatgroupRequest) -> Chatgroup:
+    """Create the group's queue, then the group and its members in one transaction.
+
+    The queue comes first because the group item records its ARN; if the transaction
+    fails, the queue is deleted again so that no queue outlives a group that never was.
+    """
+    members = list(dict.fromkeys([caller, *request.memberlist]))
+    if len(members) > request.capacity:
+        raise InvalidRequest(
+            f"memberlist: {len(members)} members including the creator exceed the capacity of {request.capacity}."
+        )
+    chatgroup_id = uuid4().hex
+    queue = create_group_queue(chatgroup_id, caller)
+    created_at = now_ms()
+    group = Chatgroup(
+        chatgroup_id,
+        name=request.name,
+        creator_id=caller,
+        capacity=request.capacity,
+        member_count=len(members),
+        event_id=request.eventid,
+        photo=request.photo,
+        queue_url=queue.url,
+        queue_arn=queue.arn,
+        created_at=created_at,
+    )
+    transaction = Transaction()
+    transaction.put(
+        group,
+        condition=Chatgroup.chatgroup_id.does_not_exist(),
+        error=lambda: Conflict("A chatgroup with this id already exists; please retry."),
+    )
+    for member in members:
+        transaction.put(
+            Membership(chatgroup_id, member, joined_at=created_at),
+            condition=Membership.user_id.does_not_exist(),
+            error=lambda: Conflict("The chatgroup's members changed while it was created; please retry."),
+        )
+    try:
+        transaction.commit()
+    except BaseException:
+        _discard_queue(queue.url)
+        raise
+    return group
+
+
+def _discard_queue(queue_url: str) -> None:
+    """Roll back a queue whose group was not written; if even that fails, say which queue to clean up."""
+    try:
+        delete_group_queue(queue_url)
+    except Exception:
+        logger.exception("Orphan chat queue left for cleanup", extra={"queue_url": queue_url})
+
+
+def get_chatgroup(chatgroup_id: str) -> ChatgroupView:
+    group = load_group(chatgroup_id)
+    joined = sorted(Membership.query(chatgroup_id, consistent_read=True), key=lambda m: (m.joined_at, m.user_id))
+    members = [group.creator_id] + [m.user_id for m in joined if m.user_id != group.creator_id]
+    return ChatgroupView(
+        ChatgroupID=group.chatgroup_id,
+        EventID=group.event_id,
+        Name=group.name,
+        CreatorID=group.creator_id,
+        MemberList=";".join(members),
+        Capacity=group.capacity,
+        PhotoID=group.photo,
+        SQS=group.queue_arn,
+        Timestamp=iso(group.created_at),
+    )
+
+
+def update_chatgroup(caller: str, chatgroup_id: str, changes: ChatgroupChanges) -> None:
+    """Apply a creator's changes; a capacity below the current member count is refused atomically."""
+    group = load_group(chatgroup_id)
+    require_creator(group, caller, "change it")
+    condition = is_live() & (Chatgroup.creator_id == caller)
+    actions = []
+    for field in changes.model_fields_set:
+        value = getattr(changes, field)
+        attribute = _CHANGEABLE[field]
+        if value is None and field in ("name", "capacity"):
+            raise InvalidRequest(f"attrs: {field} cannot be removed.")
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    if changes.capacity is not None:
+        condition &= Chatgroup.member_count <= changes.capacity
+    conditional(
+        lambda: group.update(actions, condition=condition),
+        error=lambda: _update_refusal(chatgroup_id, changes),
+    )
+
+
+_CHANGEABLE = {
+    "name": Chatgroup.name,
+    "capacity": Chatgroup.capacity,
+    "photo": Chatgroup.photo,
+    "eventid": Chatgroup.event_id,
+}
+
+
+def _update_refusal(chatgroup_id: str, changes: ChatgroupChanges) -> Conflict | NotFound:
+    try:
+        group = load_group(chatgroup_id)
+    except NotFound as gone:
+        return gone
+    if changes.capacity is not None and group.member_count > changes.capacity:
+        return Conflict(f"capacity {changes.capacity} is below the current {group.member_count} members.")
+    return Conflict(f"Chatgroup {chatgroup_id} changed while your request was handled; please retry.")
+
+
+def dismiss_chatgroup(caller: str, chatgroup_id: str, creator_id: str) -> None:
+    """Mark the group dismissed, then remove its members, pending messages, queue and item.
+
+    The mark makes every later join, invitation or application fail at once; each cleanup
+    step is idempotent, so a dismissal interrupted half way is finished by calling it again.
+    """
+    if creator_id != caller:
+        raise Forbidden("creator_id must be your own user id: only the creator may dismiss a chatgroup.")
+    try:
+        group = Chatgroup.get(chatgroup_id, consistent_read=True)
+    except Chatgroup.DoesNotExist:
+        raise group_not_found(chatgroup_id) from None
+    require_creator(group, caller, "dismiss it")
+    if group.dismissed_at is None:
+        conditional(
+            lambda: group.update(
+                [Chatgroup.dismissed_at.set(now_ms())],
+                condition=Chatgroup.chatgroup_id.exists() & (Chatgroup.creator_id == caller),
+            ),
+            error=lambda: group_not_found(chatgroup_id),
+        )
+    _remove_all(Membership, Membership.query(chatgroup_id, consistent_read=True))
+    _remove_all(InboxMessage, InboxMessage.by_chatgroup.query(chatgroup_id))
+    delete_group_queue(group.queue_url)
+    conditional(
+        lambda: group.delete(condition=Chatgroup.dismissed_at.exists()),
+        error=lambda: group_not_found(chatgroup_id),
+    )
+
+
+def _remove_all(model: type[Model], items: Iterable[Model]) -> None:
+    with model.batch_write() as batch:
+        for item in items:
+            batch.delete(item)

@@ -1,0 +1,105 @@
+"""Applications and invitations waiting in a user's inbox."""
+
+from uuid import uuid4
+
+from chatgroup.access import is_live, load_group, refusal_of
+from chatgroup.clock import iso, now_ms
+from chatgroup.db import Transaction
+from chatgroup.errors import Conflict, Forbidden
+from chatgroup.models import Chatgroup, InboxMessage, Membership, pending_key
+from chatgroup.pagination import decode_token, encode_token
+from chatgroup.schemas import ApplicationMessageRequest, InboxMessageView, InboxPage, InvitationMessageRequest
+
+
+def send_application(caller: str, request: ApplicationMessageRequest) -> str:
+    """Ask the creator to let the caller in; one pending application per group and applicant."""
+    group = load_group(request.chatgroup_id)
+    message = _message(group.creator_id, "application", group, caller, caller, request.message)
+    send = Transaction()
+    send.check(
+        Chatgroup,
+        group.chatgroup_id,
+        condition=is_live() & (Chatgroup.member_count < Chatgroup.capacity),
+        error=lambda: refusal_of(group.chatgroup_id),
+    )
+    send.check(
+        Membership,
+        group.chatgroup_id,
+        caller,
+        condition=Membership.user_id.does_not_exist(),
+        error=lambda: Conflict("You are already a member of this chatgroup."),
+    )
+    send.put(
+        message,
+        condition=InboxMessage.pending_key.does_not_exist(),
+        error=lambda: Conflict("You already have a pending application to this chatgroup."),
+    )
+    send.commit()
+    return message.message_id
+
+
+def send_invitation(caller: str, request: InvitationMessageRequest) -> str:
+    """A member invites someone who is not; one pending invitation per group and invitee."""
+    group = load_group(request.chatgroup_id)
+    invitee = request.who_to_invite
+    message = _message(invitee, "invitation", group, caller, invitee, request.message)
+    send = Transaction()
+    send.check(Chatgroup, group.chatgroup_id, condition=is_live(), error=lambda: refusal_of(group.chatgroup_id))
+    send.check(
+        Membership,
+        group.chatgroup_id,
+        caller,
+        condition=Membership.user_id.exists(),
+        error=lambda: Forbidden("Only members of the chatgroup may invite."),
+    )
+    send.check(
+        Membership,
+        group.chatgroup_id,
+        invitee,
+        condition=Membership.user_id.does_not_exist(),
+        error=lambda: Conflict(f"{invitee} is already a member of this chatgroup."),
+    )
+    send.put(
+        message,
+        condition=InboxMessage.pending_key.does_not_exist(),
+        error=lambda: Conflict(f"{invitee} already has a pending invitation to this chatgroup."),
+    )
+    send.commit()
+    return message.message_id
+
+
+def _message(
+    recipient: str, message_type: str, group: Chatgroup, sender: str, subject: str, text: str | None
+) -> InboxMessage:
+    return InboxMessage(
+        recipient,
+        pending_key(message_type, group.chatgroup_id, subject),
+        message_id=uuid4().hex,
+        type=message_type,
+        chatgroup_id=group.chatgroup_id,
+        sender_id=sender,
+        message=text,
+        created_at=now_ms(),
+    )
+
+
+def list_inbox(caller: str, limit: int, next_token: str | None) -> InboxPage:
+    """The caller's messages, newest first, one page at a time."""
+    page = InboxMessage.by_time.query(
+        caller,
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=decode_token(next_token, {"recipient_id": caller}),
+    )
+    messages = [
+        InboxMessageView(
+            inbox_message_id=item.message_id,
+            type=item.type,
+            chatgroup_id=item.chatgroup_id,
+            sender=item.sender_id,
+            message=item.message,
+            timestamp=iso(item.created_at),
+        )
+        for item in page
+    ]
+    return InboxPage(messages=messages, next_token=encode_token(page.last_evaluated_key))

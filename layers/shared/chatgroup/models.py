@@ -1,0 +1,109 @@
+"""PynamoDB models: one per table of template.yaml."""
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
+from pynamodb.models import Model
+
+from chatgroup.settings import get_settings
+
+_settings = get_settings()
+
+
+class _TableMeta:
+    region = _settings.region
+    host = _settings.dynamodb_endpoint
+    connect_timeout_seconds = 2
+    read_timeout_seconds = 5
+    max_retry_attempts = 3
+
+
+class Chatgroup(Model):
+    """A chat group; `member_count` is the one counter every join and leave conditions on."""
+
+    class Meta(_TableMeta):
+        table_name = _settings.chatgroup_table
+
+    chatgroup_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    creator_id = UnicodeAttribute()
+    capacity = NumberAttribute()
+    member_count = NumberAttribute()
+    event_id = UnicodeAttribute(null=True)
+    photo = UnicodeAttribute(null=True)
+    queue_url = UnicodeAttribute()
+    queue_arn = UnicodeAttribute()
+    created_at = NumberAttribute()
+    dismissed_at = NumberAttribute(null=True)
+
+
+class MembershipsByUser(GlobalSecondaryIndex["Membership"]):
+    """A user's groups, most recently joined first."""
+
+    class Meta:
+        index_name = "by_user"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    joined_at = NumberAttribute(range_key=True)
+
+
+class Membership(Model):
+    """One item per (group, member): a join or a leave writes one item, whatever the group's size."""
+
+    class Meta(_TableMeta):
+        table_name = _settings.membership_table
+
+    chatgroup_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+    joined_at = NumberAttribute()
+    by_user = MembershipsByUser()
+
+
+class InboxByTime(LocalSecondaryIndex["InboxMessage"]):
+    """A recipient's messages in the order they arrived."""
+
+    class Meta:
+        index_name = "by_time"
+        projection = AllProjection()
+
+    recipient_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+class InboxByChatgroup(GlobalSecondaryIndex["InboxMessage"]):
+    """Every pending message about a group, so that dismissing it can remove them."""
+
+    class Meta:
+        index_name = "by_chatgroup"
+        projection = KeysOnlyProjection()
+
+    chatgroup_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+class InboxMessage(Model):
+    """A message in a user's inbox.
+
+    `pending_key` is `<type>#<chatgroup_id>#<subject>` for an application (subject: the
+    applicant) or an invitation (subject: the invitee), so that a conditional put allows
+    one pending message per group and user, and a decision finds it with one read.
+    """
+
+    class Meta(_TableMeta):
+        table_name = _settings.inbox_table
+
+    recipient_id = UnicodeAttribute(hash_key=True)
+    pending_key = UnicodeAttribute(range_key=True)
+    message_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    chatgroup_id = UnicodeAttribute()
+    sender_id = UnicodeAttribute()
+    message = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+    by_time = InboxByTime()
+    by_chatgroup = InboxByChatgroup()
+
+
+def pending_key(message_type: str, chatgroup_id: str, subject_id: str) -> str:
+    """Key of the one pending message of a type about a group and a user."""
+    return f"{message_type}#{chatgroup_id}#{subject_id}"

@@ -1,0 +1,72 @@
+"""The one place that talks to SQS: each group's FIFO chat queue."""
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chatgroup.errors import ServiceUnavailable
+from chatgroup.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+
+@dataclass(frozen=True)
+class GroupQueue:
+    url: str
+    arn: str
+
+
+@cache
+def _client() -> "SQSClient":
+    settings = get_settings()
+    return boto3.client(
+        "sqs",
+        region_name=settings.region,
+        endpoint_url=settings.sqs_endpoint,
+        config=Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}),
+    )
+
+
+def queue_name(chatgroup_id: str) -> str:
+    """FIFO queue name under the stack's prefix, which the functions' IAM policies are scoped to."""
+    return f"{get_settings().queue_name_prefix}-{chatgroup_id}.fifo"
+
+
+def create_group_queue(chatgroup_id: str, creator_id: str) -> GroupQueue:
+    """Create the group's chat queue, tagged so that an orphan can be traced to its group."""
+    try:
+        url = _client().create_queue(
+            QueueName=queue_name(chatgroup_id),
+            Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"},
+            tags={"chatgroup_id": chatgroup_id, "creator_id": creator_id},
+        )["QueueUrl"]
+    except (BotoCoreError, ClientError) as error:
+        raise ServiceUnavailable("The chat queue could not be created; please retry.") from error
+    return GroupQueue(url=url, arn=_arn_of(url))
+
+
+def delete_group_queue(url: str) -> None:
+    """Delete a group's queue; a queue that is already gone counts as deleted, so retries are safe."""
+    try:
+        _client().delete_queue(QueueUrl=url)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in _QUEUE_GONE:
+            return
+        raise ServiceUnavailable("The chat queue could not be deleted; please retry.") from error
+    except BotoCoreError as error:
+        raise ServiceUnavailable("The chat queue could not be deleted; please retry.") from error
+
+
+_QUEUE_GONE = {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
+
+
+def _arn_of(url: str) -> str:
+    """Derive the ARN from the URL (`.../<account>/<name>`), saving a GetQueueAttributes round trip."""
+    account, name = urlparse(url).path.strip("/").split("/")[-2:]
+    return f"arn:{_client().meta.partition}:sqs:{_client().meta.region_name}:{account}:{name}"

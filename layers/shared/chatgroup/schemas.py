@@ -1,0 +1,230 @@
+"""Request and response shapes of the API, exactly as the seed contract names their fields.
+
+Unknown fields are ignored so that clients may send more than we read; every field we
+read is checked here, so the domain only ever sees well-formed values.
+"""
+
+import json
+import re
+from typing import Annotated, Any, Literal
+from urllib.parse import urlparse
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+MAX_INITIAL_MEMBERS = 99
+"""The creator plus 99 members is the most one DynamoDB transaction (100 items) can add at once."""
+
+_USER_ID = re.compile(r"[^\s;\x00-\x1f\x7f]{1,128}")
+_RESOURCE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _user_id(value: str) -> str:
+    if not _USER_ID.fullmatch(value):
+        raise ValueError("a user id is 1 to 128 characters without spaces, ';' or control characters")
+    return value
+
+
+def _resource_id(value: str) -> str:
+    if not _RESOURCE_ID.fullmatch(value):
+        raise ValueError("an id is 1 to 64 letters, digits, '-' or '_'")
+    return value
+
+
+def _name(value: str) -> str:
+    value = value.strip()
+    if not 1 <= len(value) <= 100 or _CONTROL.search(value) or "\n" in value:
+        raise ValueError("a name is 1 to 100 characters on one line, without control characters")
+    return value
+
+
+def _photo(value: str) -> str:
+    url = urlparse(value)
+    if len(value) > 2048 or url.scheme not in ("http", "https") or not url.netloc or _CONTROL.search(value):
+        raise ValueError("photo must be an http(s) URL of at most 2048 characters")
+    return value
+
+
+def _text(value: str) -> str:
+    if len(value) > 1000 or _CONTROL.search(value):
+        raise ValueError("a message is at most 1000 characters, without control characters")
+    return value
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("capacity must be a number, not true or false")
+    return value
+
+
+def _split_members(value: Any) -> Any:
+    """Accept the seed's `'u0;u1;...'` as well as a JSON list of user ids."""
+    if isinstance(value, str):
+        return [member.strip() for member in value.split(";") if member.strip()]
+    return value
+
+
+def _json_object(value: Any) -> Any:
+    """`attrs` may be a JSON string (as the seed sends it) or an object."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError("attrs must be a JSON object or a string holding one") from None
+    return value
+
+
+UserId = Annotated[str, AfterValidator(_user_id)]
+ResourceId = Annotated[str, AfterValidator(_resource_id)]
+Name = Annotated[str, AfterValidator(_name)]
+Photo = Annotated[str, AfterValidator(_photo)]
+Capacity = Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=1000)]
+Text = Annotated[str, AfterValidator(_text)]
+MemberList = Annotated[list[UserId], BeforeValidator(_split_members), Field(max_length=MAX_INITIAL_MEMBERS)]
+Choice = Literal["accept", "deny"]
+
+
+class CreateChatgroupRequest(BaseModel):
+    name: Name
+    capacity: Capacity
+    eventid: ResourceId | None = None
+    memberlist: MemberList = []
+    photo: Photo | None = None
+
+
+class ApplicationDecision(BaseModel):
+    type: Literal["application"]
+    choice: Choice
+    chatgroup_id: ResourceId
+    who_apply: UserId
+    inbox_message_id: ResourceId | None = None
+
+
+class InvitationDecision(BaseModel):
+    type: Literal["invitation"]
+    choice: Choice
+    chatgroup_id: ResourceId
+    who_invite: UserId
+    inbox_message_id: ResourceId | None = None
+
+
+class LeaveRequest(BaseModel):
+    type: Literal["leave"]
+    chatgroup_id: ResourceId
+    who_leave: UserId
+
+
+class ChatgroupChanges(BaseModel):
+    """What a creator may change; any other key (creator, members, queue) is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    capacity: Capacity | None = None
+    photo: Photo | None = None
+    eventid: ResourceId | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "ChatgroupChanges":
+        if not self.model_fields_set:
+            raise ValueError("attrs must change at least one of name, capacity, photo, eventid")
+        return self
+
+
+class UpdateRequest(BaseModel):
+    type: Literal["update"]
+    chatgroup_id: ResourceId
+    attrs: Annotated[ChatgroupChanges, BeforeValidator(_json_object)]
+
+
+PutRequest = Annotated[
+    ApplicationDecision | InvitationDecision | LeaveRequest | UpdateRequest,
+    Field(discriminator="type"),
+]
+
+
+class DismissRequest(BaseModel):
+    type: Literal["dismiss"]
+    chatgroup_id: ResourceId
+    creator_id: UserId
+
+
+class KickoutRequest(BaseModel):
+    type: Literal["kickout"]
+    chatgroup_id: ResourceId
+    who_to_kick_out: UserId
+    creator_id: UserId | None = None
+
+
+DeleteRequest = Annotated[DismissRequest | KickoutRequest, Field(discriminator="type")]
+
+
+class ApplicationMessageRequest(BaseModel):
+    type: Literal["application"]
+    chatgroup_id: ResourceId
+    message: Text | None = None
+
+
+class InvitationMessageRequest(BaseModel):
+    type: Literal["invitation"]
+    chatgroup_id: ResourceId
+    who_to_invite: UserId
+    message: Text | None = None
+
+
+InboxCreateRequest = Annotated[
+    ApplicationMessageRequest | InvitationMessageRequest,
+    Field(discriminator="type"),
+]
+
+
+class CreateChatgroupResponse(BaseModel):
+    chatgroup_id: str
+    sqs: str = Field(description="ARN of the group's FIFO chat queue")
+
+
+class SqsResponse(BaseModel):
+    sqs: str = Field(description="ARN of the group's FIFO chat queue")
+
+
+class ResultResponse(BaseModel):
+    result: Literal["OK"] = "OK"
+
+
+class ErrorResponse(BaseModel):
+    result: Literal["fail"] = "fail"
+    reason: str
+
+
+class ChatgroupView(BaseModel):
+    """A group as the seed's GET returns it."""
+
+    ChatgroupID: str
+    EventID: str | None
+    Name: str
+    CreatorID: str
+    MemberList: str = Field(description="members' user ids joined by ';'")
+    Capacity: int
+    PhotoID: str | None
+    SQS: str
+    Timestamp: str = Field(description="creation time, ISO 8601 UTC")
+
+
+class InboxCreateResponse(BaseModel):
+    inbox_message_id: str
+
+
+class InboxMessageView(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    inbox_message_id: str
+    type: str
+    chatgroup_id: str
+    sender: str = Field(alias="from")
+    message: str | None
+    timestamp: str
+
+
+class InboxPage(BaseModel):
+    messages: list[InboxMessageView]
+    next_token: str | None = Field(description="pass back to get the next page; absent on the last page")

@@ -1,0 +1,69 @@
+"""Fixtures shared by every test: an embedded AWS (moto in server mode) and the stack's tables.
+
+moto runs as a server, not in-process: in-process `mock_aws` is not thread-safe for
+conditional writes, and the concurrency tests need it to be. The functions' environment
+comes from template.yaml, so the tests run with exactly what a deployment sets.
+"""
+
+import logging
+import os
+import socket
+from collections.abc import Iterator
+
+import boto3
+import pytest
+import requests
+from moto.server import ThreadedMotoServer
+
+from devstack.template import functions, load_template, parameter_defaults, resolve, table_definitions
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+AWS_ENDPOINT = f"http://127.0.0.1:{_free_port()}"
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+TEMPLATE = load_template()
+TABLES = table_definitions(TEMPLATE)
+
+os.environ.update(
+    AWS_ENDPOINT_URL=AWS_ENDPOINT,
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_REGION="us-east-1",
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105
+    POWERTOOLS_TRACE_DISABLED="true",
+    POWERTOOLS_METRICS_DISABLED="true",
+)
+os.environ.update(
+    {
+        name: str(resolve(value, parameter_defaults(TEMPLATE) | {logical_id: logical_id for logical_id in TABLES}))
+        for name, value in next(iter(functions(TEMPLATE).values())).environment.items()
+    }
+)
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(AWS_ENDPOINT.rsplit(":", 1)[1]), verbose=False)
+    server.start()
+    yield AWS_ENDPOINT
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server: str) -> Iterator[None]:
+    """A fresh embedded AWS with the template's tables, for one test."""
+    requests.post(f"{moto_server}/moto-api/reset", timeout=10).raise_for_status()
+    dynamodb = boto3.client("dynamodb")
+    for definition in TABLES.values():
+        dynamodb.create_table(**definition)
+    yield
+
+
+@pytest.fixture
+def sqs(aws: None):  # type: ignore[no-untyped-def]
+    return boto3.client("sqs")
