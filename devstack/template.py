@@ -22,8 +22,10 @@ def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dic
         value: Any = loader.construct_scalar(node)
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
     else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        raise yaml.constructor.ConstructorError(None, None, f"unexpected node for !{tag_suffix}", node.start_mark)
     if tag_suffix == "Ref":
         return {"Ref": value}
     if tag_suffix == "GetAtt" and isinstance(value, str):
@@ -55,7 +57,7 @@ def parameter_defaults(template: Mapping[str, Any]) -> dict[str, str]:
 def resolve(value: Any, refs: Mapping[str, str]) -> Any:
     """Resolve Ref, Sub and GetAtt ...Arn against the names the local resources were given."""
     if isinstance(value, dict) and len(value) == 1:
-        (function, argument), = value.items()
+        ((function, argument),) = value.items()
         if function == "Ref":
             return refs[argument]
         if function == "Fn::Sub":
@@ -73,7 +75,8 @@ def table_definitions(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """CreateTable arguments for each AWS::DynamoDB::Table, named by its logical id."""
     keys = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "BillingMode")
     return {
-        logical_id: {"TableName": logical_id} | {key: resource["Properties"][key] for key in keys if key in resource["Properties"]}
+        logical_id: {"TableName": logical_id}
+        | {key: resource["Properties"][key] for key in keys if key in resource["Properties"]}
         for logical_id, resource in resources_of_type(template, "AWS::DynamoDB::Table").items()
     }
 

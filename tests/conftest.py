@@ -34,7 +34,7 @@ os.environ.update(
     AWS_DEFAULT_REGION="us-east-1",
     AWS_REGION="us-east-1",
     AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105
+    AWS_SECRET_ACCESS_KEY="testing",
     POWERTOOLS_TRACE_DISABLED="true",
     POWERTOOLS_METRICS_DISABLED="true",
 )
@@ -55,15 +55,29 @@ def moto_server() -> Iterator[str]:
 
 
 @pytest.fixture
-def aws(moto_server: str) -> Iterator[None]:
+def aws(moto_server: str) -> None:
     """A fresh embedded AWS with the template's tables, for one test."""
     requests.post(f"{moto_server}/moto-api/reset", timeout=10).raise_for_status()
     dynamodb = boto3.client("dynamodb")
     for definition in TABLES.values():
         dynamodb.create_table(**definition)
-    yield
 
 
 @pytest.fixture
-def sqs(aws: None):  # type: ignore[no-untyped-def]
+def sqs(aws: None):
     return boto3.client("sqs")
+
+
+@pytest.fixture
+def new_group(aws: None):
+    """Create a group as `creator` with extra `members`, the way the API does."""
+    from chatgroup.groups import create_chatgroup
+    from chatgroup.schemas import CreateChatgroupRequest
+
+    def create(creator: str = "alice", capacity: int = 5, members: tuple[str, ...] = (), eventid: str | None = None):
+        request = CreateChatgroupRequest(
+            name="Front row crew", capacity=capacity, memberlist=list(members), eventid=eventid
+        )
+        return create_chatgroup(creator, request)
+
+    return create

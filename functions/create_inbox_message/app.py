@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from chatgroup.api import caller_id, create_app, lambda_handler_for
 from chatgroup.inbox import send_application, send_invitation
-from chatgroup.observability import metrics, tracer
+from chatgroup.observability import tracer
 from chatgroup.schemas import ApplicationMessageRequest, InboxCreateRequest, InboxCreateResponse
 
 app = create_app()

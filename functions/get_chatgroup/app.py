@@ -1,9 +1,8 @@
 """GET /api/v1/chatgroup/get/{chatgroup_id}: any signed-in user reads a group."""
 
-
 from chatgroup.api import caller_id, create_app, lambda_handler_for
 from chatgroup.groups import get_chatgroup
-from chatgroup.observability import metrics, tracer
+from chatgroup.observability import tracer
 from chatgroup.schemas import ChatgroupView
 
 app = create_app()

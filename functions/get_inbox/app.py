@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from chatgroup.api import caller_id, create_app, lambda_handler_for
 from chatgroup.inbox import list_inbox
-from chatgroup.observability import metrics, tracer
+from chatgroup.observability import tracer
 from chatgroup.schemas import InboxPage
 
 app = create_app()

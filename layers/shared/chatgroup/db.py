@@ -43,7 +43,9 @@ class Transaction:
     def __init__(self) -> None:
         self._steps: dict[str, list[_Step]] = {kind: [] for kind in _ORDER}
 
-    def check(self, model: type[Model], key: Any, range_key: Any = None, *, condition: Condition, error: ErrorFactory) -> None:
+    def check(
+        self, model: type[Model], key: Any, range_key: Any = None, *, condition: Condition, error: ErrorFactory
+    ) -> None:
         self._steps["check"].append((lambda tx: tx.condition_check(model, key, range_key, condition=condition), error))
 
     def delete(self, item: Model, *, condition: Condition, error: ErrorFactory) -> None:

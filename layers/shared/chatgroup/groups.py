@@ -2,8 +2,11 @@
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 from uuid import uuid4
 
+from pynamodb.attributes import Attribute
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chatgroup.access import group_not_found, is_live, load_group, require_creator
@@ -93,7 +96,7 @@ def update_chatgroup(caller: str, chatgroup_id: str, changes: ChatgroupChanges) 
     group = load_group(chatgroup_id)
     require_creator(group, caller, "change it")
     condition = is_live() & (Chatgroup.creator_id == caller)
-    actions = []
+    actions: list[Action] = []
     for field in changes.model_fields_set:
         value = getattr(changes, field)
         attribute = _CHANGEABLE[field]
@@ -108,7 +111,7 @@ def update_chatgroup(caller: str, chatgroup_id: str, changes: ChatgroupChanges) 
     )
 
 
-_CHANGEABLE = {
+_CHANGEABLE: dict[str, Attribute[Any]] = {
     "name": Chatgroup.name,
     "capacity": Chatgroup.capacity,
     "photo": Chatgroup.photo,

@@ -1,5 +1,7 @@
 """Joining and leaving: each change is one transaction on the group's counter and one membership item."""
 
+from pynamodb.expressions.condition import Condition
+
 from chatgroup.access import group_not_found, is_live, load_group, refusal_of, require_creator
 from chatgroup.clock import now_ms
 from chatgroup.db import Transaction, conditional
@@ -33,14 +35,16 @@ def decide_invitation(caller: str, decision: InvitationDecision) -> str | None:
     return _decide(group, caller, message, decision.choice, condition, missing)
 
 
-def _matches(inbox_message_id: str | None):  # type: ignore[no-untyped-def]
+def _matches(inbox_message_id: str | None) -> Condition:
     condition = InboxMessage.pending_key.exists()
     if inbox_message_id is not None:
         condition &= InboxMessage.message_id == inbox_message_id
     return condition
 
 
-def _decide(group: Chatgroup, joiner: str, message: InboxMessage, choice: str, condition, missing: NotFound) -> str | None:  # type: ignore[no-untyped-def]
+def _decide(
+    group: Chatgroup, joiner: str, message: InboxMessage, choice: str, condition: Condition, missing: NotFound
+) -> str | None:
     if choice == "deny":
         conditional(lambda: message.delete(condition=condition), error=lambda: missing)
         return None

@@ -1,0 +1,126 @@
+"""Request validation: what the API accepts, and the reason it gives for what it refuses."""
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from chatgroup.schemas import (
+    MAX_INITIAL_MEMBERS,
+    ChatgroupChanges,
+    CreateChatgroupRequest,
+    InboxCreateRequest,
+    InvitationMessageRequest,
+    LeaveRequest,
+    PutRequest,
+    UpdateRequest,
+)
+
+
+def test_capacity_may_be_a_numeric_string() -> None:
+    assert CreateChatgroupRequest(name="Crew", capacity="7").capacity == 7
+
+
+@pytest.mark.parametrize("capacity", [0, 1001, -3, "many", True, 2.5])
+def test_capacity_outside_1_to_1000_or_not_a_whole_number_is_refused(capacity: object) -> None:
+    with pytest.raises(ValidationError):
+        CreateChatgroupRequest(name="Crew", capacity=capacity)
+
+
+def test_memberlist_accepts_the_seeds_semicolon_string() -> None:
+    request = CreateChatgroupRequest(name="Crew", capacity=5, memberlist="bob; carol;;dave")
+    assert request.memberlist == ["bob", "carol", "dave"]
+
+
+def test_memberlist_accepts_a_json_list() -> None:
+    assert CreateChatgroupRequest(name="Crew", capacity=5, memberlist=["bob"]).memberlist == ["bob"]
+
+
+def test_memberlist_longer_than_one_transaction_allows_is_refused() -> None:
+    members = [f"user{index}" for index in range(MAX_INITIAL_MEMBERS + 1)]
+    with pytest.raises(ValidationError, match="at most 99"):
+        CreateChatgroupRequest(name="Crew", capacity=1000, memberlist=members)
+
+
+@pytest.mark.parametrize("member", ["has space", "semi;colon", "tab\tbed", "x" * 129])
+def test_user_ids_with_spaces_separators_or_too_long_are_refused(member: str) -> None:
+    with pytest.raises(ValidationError, match="user id"):
+        CreateChatgroupRequest(name="Crew", capacity=5, memberlist=[member])
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 101, "bell\x07", "two\nlines"])
+def test_names_must_be_1_to_100_printable_characters(name: str) -> None:
+    with pytest.raises(ValidationError, match="name is 1 to 100"):
+        CreateChatgroupRequest(name=name, capacity=5)
+
+
+def test_unicode_names_are_kept() -> None:
+    assert CreateChatgroupRequest(name="  Fête 🎉  ", capacity=5).name == "Fête 🎉"
+
+
+@pytest.mark.parametrize("photo", ["ftp://example.com/a.png", "javascript:alert(1)", "example.com/a.png"])
+def test_photo_must_be_an_http_url(photo: str) -> None:
+    with pytest.raises(ValidationError, match="http"):
+        CreateChatgroupRequest(name="Crew", capacity=5, photo=photo)
+
+
+def test_unknown_fields_are_ignored_for_forward_compatibility() -> None:
+    request = CreateChatgroupRequest.model_validate({"name": "Crew", "capacity": 5, "colour": "red"})
+    assert not hasattr(request, "colour")
+
+
+def test_put_type_selects_the_variant() -> None:
+    request: object = TypeAdapter(PutRequest).validate_python(
+        {"type": "leave", "chatgroup_id": "g1", "who_leave": "bob"}
+    )
+    assert isinstance(request, LeaveRequest)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "promote", "chatgroup_id": "g1"},
+        {"type": "application", "choice": "maybe", "chatgroup_id": "g1", "who_apply": "bob"},
+        {"type": "application", "choice": "accept", "chatgroup_id": "g1"},
+        {"type": "invitation", "choice": "accept", "chatgroup_id": "g1"},
+        {"type": "leave", "chatgroup_id": "g1"},
+        {"choice": "accept", "chatgroup_id": "g1"},
+    ],
+)
+def test_put_with_unknown_type_or_choice_or_missing_user_is_refused(body: dict[str, str]) -> None:
+    with pytest.raises(ValidationError):
+        TypeAdapter(PutRequest).validate_python(body)
+
+
+def test_update_attrs_may_be_a_json_string() -> None:
+    request = UpdateRequest.model_validate({"type": "update", "chatgroup_id": "g1", "attrs": '{"capacity": "9"}'})
+    assert request.attrs.capacity == 9
+
+
+@pytest.mark.parametrize(
+    "attrs", ['{"creator_id": "mallory"}', {"member_count": 0}, {"queue_arn": "x"}, "{not json", "[]", {}]
+)
+def test_update_attrs_outside_name_capacity_photo_eventid_are_refused(attrs: object) -> None:
+    with pytest.raises(ValidationError):
+        UpdateRequest.model_validate({"type": "update", "chatgroup_id": "g1", "attrs": attrs})
+
+
+def test_update_may_clear_the_photo() -> None:
+    changes = ChatgroupChanges.model_validate({"photo": None})
+    assert changes.model_fields_set == {"photo"}
+
+
+def test_invitation_needs_the_invitee() -> None:
+    with pytest.raises(ValidationError, match="who_to_invite"):
+        TypeAdapter(InboxCreateRequest).validate_python({"type": "invitation", "chatgroup_id": "g1"})
+
+
+def test_invitation_names_its_invitee() -> None:
+    request: object = TypeAdapter(InboxCreateRequest).validate_python(
+        {"type": "invitation", "chatgroup_id": "g1", "who_to_invite": "dave"}
+    )
+    assert isinstance(request, InvitationMessageRequest)
+    assert request.who_to_invite == "dave"
+
+
+def test_nested_json_where_a_string_belongs_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        CreateChatgroupRequest.model_validate({"name": {"first": "Crew"}, "capacity": 5})
