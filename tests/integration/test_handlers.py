@@ -341,3 +341,35 @@ def test_inbox_pages_by_limit_and_token(invoke: Invoke) -> None:
 @pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"next_token": "garbage"}])
 def test_inbox_with_a_bad_limit_or_token_is_400(invoke: Invoke, query: dict[str, str]) -> None:
     assert_failed(invoke("GetInboxFunction", "inbox_get", "alice", query=query), 400)
+
+
+# listings
+
+
+def test_mine_lists_the_callers_groups_with_member_counts(invoke: Invoke) -> None:
+    chatgroup_id = create(invoke)
+    reply = invoke("ListMyChatgroupsFunction", "list_my_chatgroups", "bob")
+    assert reply.status == 200
+    [summary] = reply.body["chatgroups"]
+    assert (summary["ChatgroupID"], summary["MemberCount"]) == (chatgroup_id, 3)
+    assert "MemberList" not in summary
+
+
+def test_an_events_groups_are_listed(invoke: Invoke) -> None:
+    chatgroup_id = create(invoke)
+    create(invoke, eventid="another-event")
+    reply = invoke("ListEventChatgroupsFunction", "list_event_chatgroups", "erin")
+    assert [summary["ChatgroupID"] for summary in reply.body["chatgroups"]] == [chatgroup_id]
+
+
+@pytest.mark.parametrize("query", [{}, {"eventid": "bad id"}, {"eventid": "gig", "limit": "500"}])
+def test_event_listing_without_a_valid_event_or_limit_is_400(invoke: Invoke, query: dict[str, str]) -> None:
+    assert_failed(invoke("ListEventChatgroupsFunction", "list_event_chatgroups", "erin", query=query), 400)
+
+
+def test_mine_with_another_users_token_is_400(invoke: Invoke) -> None:
+    create(invoke)
+    create(invoke)
+    first = invoke("ListMyChatgroupsFunction", "list_my_chatgroups", "alice", query={"limit": "1"})
+    query = {"next_token": first.body["next_token"]}
+    assert_failed(invoke("ListMyChatgroupsFunction", "list_my_chatgroups", "mallory", query=query), 400)

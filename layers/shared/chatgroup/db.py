@@ -37,6 +37,10 @@ def _connection() -> Connection:
     )
 
 
+def _unreachable() -> ChatgroupError:
+    raise AssertionError("an unconditional write cannot fail its condition")
+
+
 class Transaction:
     """All-or-nothing writes; each condition names the error raised when it is what failed."""
 
@@ -51,7 +55,7 @@ class Transaction:
     def delete(self, item: Model, *, condition: Condition, error: ErrorFactory) -> None:
         self._steps["delete"].append((lambda tx: tx.delete(item, condition=condition), error))
 
-    def put(self, item: Model, *, condition: Condition, error: ErrorFactory) -> None:
+    def put(self, item: Model, *, condition: Condition | None = None, error: ErrorFactory = _unreachable) -> None:
         self._steps["put"].append((lambda tx: tx.save(item, condition=condition), error))
 
     def update(self, item: Model, actions: list[Action], *, condition: Condition, error: ErrorFactory) -> None:

@@ -13,7 +13,8 @@ from chatgroup.access import group_not_found, is_live, load_group, require_creat
 from chatgroup.clock import iso, now_ms
 from chatgroup.db import Transaction, conditional
 from chatgroup.errors import Conflict, Forbidden, InvalidRequest, NotFound
-from chatgroup.models import Chatgroup, InboxMessage, Membership
+from chatgroup.models import Chatgroup, InboxMessage, Membership, is_pending, subject_of
+from chatgroup.notices import announce, inbox_notice
 from chatgroup.queues import create_group_queue, delete_group_queue
 from chatgroup.schemas import ChatgroupChanges, ChatgroupView, CreateChatgroupRequest
 
@@ -109,6 +110,7 @@ def update_chatgroup(caller: str, chatgroup_id: str, changes: ChatgroupChanges) 
         lambda: group.update(actions, condition=condition),
         error=lambda: _update_refusal(chatgroup_id, changes),
     )
+    announce(group, "updated", user=caller, by=caller, changes=changes.model_dump(exclude_unset=True))
 
 
 _CHANGEABLE: dict[str, Attribute[Any]] = {
@@ -145,18 +147,35 @@ def dismiss_chatgroup(caller: str, chatgroup_id: str, creator_id: str) -> None:
     if group.dismissed_at is None:
         conditional(
             lambda: group.update(
-                [Chatgroup.dismissed_at.set(now_ms())],
+                [Chatgroup.dismissed_at.set(now_ms()), Chatgroup.event_id.remove()],
                 condition=Chatgroup.chatgroup_id.exists() & (Chatgroup.creator_id == caller),
             ),
             error=lambda: group_not_found(chatgroup_id),
         )
-    _remove_all(Membership, Membership.query(chatgroup_id, consistent_read=True))
-    _remove_all(InboxMessage, InboxMessage.by_chatgroup.query(chatgroup_id))
+    members = list(Membership.query(chatgroup_id, consistent_read=True))
+    pending = [item for item in InboxMessage.by_chatgroup.query(chatgroup_id) if is_pending(item.pending_key)]
+    _tell_dismissed({m.user_id for m in members} | {subject_of(item.pending_key) for item in pending}, group)
+    _remove_all(Membership, members)
+    _remove_all(InboxMessage, pending)
     delete_group_queue(group.queue_url)
     conditional(
         lambda: group.delete(condition=Chatgroup.dismissed_at.exists()),
         error=lambda: group_not_found(chatgroup_id),
     )
+
+
+def _tell_dismissed(users: set[str], group: Chatgroup) -> None:
+    """Each member and each user a pending message was about learns it in their inbox, since the queue goes.
+
+    The notice's key is fixed per group, so a retried dismissal overwrites it rather than repeating it.
+    """
+    with InboxMessage.batch_write() as batch:
+        for user in sorted(users):
+            batch.save(
+                inbox_notice(
+                    user, "dismissed", group.chatgroup_id, group.creator_id, key=f"dismissed#{group.chatgroup_id}"
+                )
+            )
 
 
 def _remove_all(model: type[Model], items: Iterable[Model]) -> None:

@@ -1,38 +1,75 @@
 """Joining and leaving: each change is one transaction on the group's counter and one membership item."""
 
+from dataclasses import dataclass
+
 from pynamodb.expressions.condition import Condition
 
 from chatgroup.access import group_not_found, is_live, load_group, refusal_of, require_creator
 from chatgroup.clock import now_ms
-from chatgroup.db import Transaction, conditional
+from chatgroup.db import Transaction
 from chatgroup.errors import Conflict, Forbidden, NotFound
 from chatgroup.models import Chatgroup, InboxMessage, Membership, pending_key
+from chatgroup.notices import announce, inbox_notice
 from chatgroup.schemas import ApplicationDecision, InvitationDecision, KickoutRequest, LeaveRequest
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A pending application or invitation, as the decision on it needs it."""
+
+    type: str
+    item: InboxMessage
+    condition: Condition
+    joiner: str
+    sender: str
+    missing: NotFound
+
+
 def decide(caller: str, decision: ApplicationDecision | InvitationDecision) -> str | None:
-    """Accept or deny an application or invitation; returns the queue ARN when someone joined."""
+    """Accept or deny an application (the creator) or an invitation (the invitee).
+
+    Returns the queue ARN when someone joined. The pending message goes, the sender gets
+    the outcome in their inbox and, on accept, the member joins: all in one transaction.
+    """
+    group = load_group(decision.chatgroup_id)
     if isinstance(decision, ApplicationDecision):
-        return decide_application(caller, decision)
-    return decide_invitation(caller, decision)
+        pending = _application(group, caller, decision)
+    else:
+        pending = _invitation(group, caller, decision)
+    change = Transaction()
+    change.delete(pending.item, condition=pending.condition, error=lambda: pending.missing)
+    outcome = "accepted" if decision.choice == "accept" else "denied"
+    change.put(inbox_notice(pending.sender, f"{pending.type}_{outcome}", group.chatgroup_id, caller))
+    if decision.choice == "deny":
+        change.commit()
+        return None
+    _add_member(change, group, pending.joiner)
+    change.commit()
+    announce(group, "joined", user=pending.joiner, by=pending.sender if pending.type == "invitation" else caller)
+    return group.queue_arn
 
 
-def decide_application(caller: str, decision: ApplicationDecision) -> str | None:
-    """The creator accepts or denies a pending application; returns the queue ARN on accept."""
-    group = load_group(decision.chatgroup_id)
+def _application(group: Chatgroup, caller: str, decision: ApplicationDecision) -> _Pending:
     require_creator(group, caller, "decide on applications")
-    message = InboxMessage(caller, pending_key("application", group.chatgroup_id, decision.who_apply))
-    missing = NotFound(f"There is no pending application of {decision.who_apply} to this chatgroup.")
-    return _decide(group, decision.who_apply, message, decision.choice, _matches(decision.inbox_message_id), missing)
+    return _Pending(
+        type="application",
+        item=InboxMessage(caller, pending_key("application", group.chatgroup_id, decision.who_apply)),
+        condition=_matches(decision.inbox_message_id),
+        joiner=decision.who_apply,
+        sender=decision.who_apply,
+        missing=NotFound(f"There is no pending application of {decision.who_apply} to this chatgroup."),
+    )
 
 
-def decide_invitation(caller: str, decision: InvitationDecision) -> str | None:
-    """The invitee accepts or denies a pending invitation; returns the queue ARN on accept."""
-    group = load_group(decision.chatgroup_id)
-    message = InboxMessage(caller, pending_key("invitation", group.chatgroup_id, caller))
-    condition = _matches(decision.inbox_message_id) & (InboxMessage.sender_id == decision.who_invite)
-    missing = NotFound(f"You have no pending invitation from {decision.who_invite} to this chatgroup.")
-    return _decide(group, caller, message, decision.choice, condition, missing)
+def _invitation(group: Chatgroup, caller: str, decision: InvitationDecision) -> _Pending:
+    return _Pending(
+        type="invitation",
+        item=InboxMessage(caller, pending_key("invitation", group.chatgroup_id, caller)),
+        condition=_matches(decision.inbox_message_id) & (InboxMessage.sender_id == decision.who_invite),
+        joiner=caller,
+        sender=decision.who_invite,
+        missing=NotFound(f"You have no pending invitation from {decision.who_invite} to this chatgroup."),
+    )
 
 
 def _matches(inbox_message_id: str | None) -> Condition:
@@ -42,27 +79,18 @@ def _matches(inbox_message_id: str | None) -> Condition:
     return condition
 
 
-def _decide(
-    group: Chatgroup, joiner: str, message: InboxMessage, choice: str, condition: Condition, missing: NotFound
-) -> str | None:
-    if choice == "deny":
-        conditional(lambda: message.delete(condition=condition), error=lambda: missing)
-        return None
-    join = Transaction()
-    join.update(
+def _add_member(change: Transaction, group: Chatgroup, user_id: str) -> None:
+    change.update(
         group,
         [Chatgroup.member_count.add(1)],
         condition=is_live() & (Chatgroup.member_count < Chatgroup.capacity),
         error=lambda: refusal_of(group.chatgroup_id),
     )
-    join.put(
-        Membership(group.chatgroup_id, joiner, joined_at=now_ms()),
+    change.put(
+        Membership(group.chatgroup_id, user_id, joined_at=now_ms()),
         condition=Membership.user_id.does_not_exist(),
-        error=lambda: Conflict(f"{joiner} is already a member of this chatgroup."),
+        error=lambda: Conflict(f"{user_id} is already a member of this chatgroup."),
     )
-    join.delete(message, condition=condition, error=lambda: missing)
-    join.commit()
-    return group.queue_arn
 
 
 def leave(caller: str, request: LeaveRequest) -> None:
@@ -72,6 +100,7 @@ def leave(caller: str, request: LeaveRequest) -> None:
     if group.creator_id == caller:
         raise Conflict("The creator cannot leave the chatgroup; dismiss it instead.")
     _remove_member(group, caller)
+    announce(group, "left", user=caller, by=caller)
 
 
 def kick_out(caller: str, request: KickoutRequest) -> None:
@@ -82,6 +111,7 @@ def kick_out(caller: str, request: KickoutRequest) -> None:
     if request.who_to_kick_out == group.creator_id:
         raise Conflict("The creator cannot be kicked out; dismiss the chatgroup instead.")
     _remove_member(group, request.who_to_kick_out)
+    announce(group, "kicked", user=request.who_to_kick_out, by=caller)
 
 
 def _remove_member(group: Chatgroup, user_id: str) -> None:

@@ -17,6 +17,17 @@ class _TableMeta:
     max_retry_attempts = 3
 
 
+class ChatgroupsByEvent(GlobalSecondaryIndex["Chatgroup"]):
+    """An event's groups, newest first; sparse: a group without an event (or being dismissed) is not in it."""
+
+    class Meta:
+        index_name = "by_event"
+        projection = AllProjection()
+
+    event_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
 class Chatgroup(Model):
     """A chat group; `member_count` is the one counter every join and leave conditions on."""
 
@@ -34,6 +45,7 @@ class Chatgroup(Model):
     queue_arn = UnicodeAttribute()
     created_at = NumberAttribute()
     dismissed_at = NumberAttribute(null=True)
+    by_event = ChatgroupsByEvent()
 
 
 class MembershipsByUser(GlobalSecondaryIndex["Membership"]):
@@ -87,6 +99,7 @@ class InboxMessage(Model):
     `pending_key` is `<type>#<chatgroup_id>#<subject>` for an application (subject: the
     applicant) or an invitation (subject: the invitee), so that a conditional put allows
     one pending message per group and user, and a decision finds it with one read.
+    Notices (a decision's outcome, a dismissal) are keyed `notice#...` and expire by TTL.
     """
 
     class Meta(_TableMeta):
@@ -100,10 +113,23 @@ class InboxMessage(Model):
     sender_id = UnicodeAttribute()
     message = UnicodeAttribute(null=True)
     created_at = NumberAttribute()
+    expires_at = NumberAttribute(null=True)
     by_time = InboxByTime()
     by_chatgroup = InboxByChatgroup()
+
+
+PENDING_TYPES = ("application", "invitation")
 
 
 def pending_key(message_type: str, chatgroup_id: str, subject_id: str) -> str:
     """Key of the one pending message of a type about a group and a user."""
     return f"{message_type}#{chatgroup_id}#{subject_id}"
+
+
+def is_pending(key: str) -> bool:
+    return key.split("#", 1)[0] in PENDING_TYPES
+
+
+def subject_of(key: str) -> str:
+    """The user a pending message is about: the applicant, or the invitee."""
+    return key.rsplit("#", 1)[1]

@@ -70,3 +70,13 @@ def _arn_of(url: str) -> str:
     """Derive the ARN from the URL (`.../<account>/<name>`), saving a GetQueueAttributes round trip."""
     account, name = urlparse(url).path.strip("/").split("/")[-2:]
     return f"arn:{_client().meta.partition}:sqs:{_client().meta.region_name}:{account}:{name}"
+
+
+def send_to_group(queue_url: str, chatgroup_id: str, body: str, deduplication_id: str) -> None:
+    """Post to a group's FIFO queue: one message group per chatgroup keeps its notices in order."""
+    _client().send_message(
+        QueueUrl=queue_url,
+        MessageBody=body,
+        MessageGroupId=chatgroup_id,
+        MessageDeduplicationId=deduplication_id,
+    )

@@ -228,3 +228,22 @@ class InboxMessageView(BaseModel):
 class InboxPage(BaseModel):
     messages: list[InboxMessageView]
     next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
+
+
+class ChatgroupSummary(BaseModel):
+    """A group in a listing: the seed's GET keys but the member list, plus how many members it has."""
+
+    ChatgroupID: str
+    EventID: str | None
+    Name: str
+    CreatorID: str
+    Capacity: int
+    MemberCount: int
+    PhotoID: str | None
+    SQS: str
+    Timestamp: str = Field(description="creation time, ISO 8601 UTC")
+
+
+class ChatgroupPage(BaseModel):
+    chatgroups: list[ChatgroupSummary]
+    next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
