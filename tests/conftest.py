@@ -41,7 +41,8 @@ os.environ.update(
 os.environ.update(
     {
         name: str(resolve(value, parameter_defaults(TEMPLATE) | {logical_id: logical_id for logical_id in TABLES}))
-        for name, value in next(iter(functions(TEMPLATE).values())).environment.items()
+        for function in functions(TEMPLATE).values()
+        for name, value in function.environment.items()
     }
 )
 

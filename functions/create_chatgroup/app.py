@@ -1,20 +1,32 @@
-"""POST /api/v1/chatgroup/create: the caller creates a group and becomes its first member."""
+"""POST /api/v1/chatgroup/create: the caller creates a group and becomes its first member.
 
-from aws_lambda_powertools.metrics import MetricUnit
+With an `Idempotency-Key` header the call is retry-safe: the same key and body return the
+first response and create one group and one queue.
+"""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from chatgroup.api import caller_id, create_app, lambda_handler_for
 from chatgroup.groups import create_chatgroup
-from chatgroup.observability import metrics, tracer
-from chatgroup.schemas import CreateChatgroupRequest, CreateChatgroupResponse
+from chatgroup.idempotency import create_chatgroup_once
+from chatgroup.observability import tracer
+from chatgroup.schemas import CreateChatgroupRequest, CreateChatgroupResponse, IdempotencyKey
 
 app = create_app()
 
 
 @app.post("/api/v1/chatgroup/create")
 @tracer.capture_method
-def create(request: CreateChatgroupRequest) -> CreateChatgroupResponse:
-    group = create_chatgroup(caller_id(app.current_event), request)
-    metrics.add_metric(name="ChatgroupsCreated", unit=MetricUnit.Count, value=1)
+def create(
+    request: CreateChatgroupRequest,
+    idempotency_key: Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")] = None,
+) -> CreateChatgroupResponse:
+    caller = caller_id(app.current_event)
+    if idempotency_key is not None:
+        return create_chatgroup_once(caller, idempotency_key, request, app.lambda_context)
+    group = create_chatgroup(caller, request)
     return CreateChatgroupResponse(chatgroup_id=group.chatgroup_id, sqs=group.queue_arn)
 
 

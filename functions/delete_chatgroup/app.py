@@ -3,12 +3,11 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.metrics import MetricUnit
 
 from chatgroup.api import caller_id, create_app, lambda_handler_for
 from chatgroup.groups import dismiss_chatgroup
 from chatgroup.membership import kick_out
-from chatgroup.observability import metrics, tracer
+from chatgroup.observability import tracer
 from chatgroup.schemas import DeleteRequest, DismissRequest, ResultResponse
 
 app = create_app()
@@ -20,10 +19,8 @@ def delete(request: Annotated[DeleteRequest, Body()]) -> ResultResponse:
     caller = caller_id(app.current_event)
     if isinstance(request, DismissRequest):
         dismiss_chatgroup(caller, request.chatgroup_id, request.creator_id)
-        metrics.add_metric(name="ChatgroupsDismissed", unit=MetricUnit.Count, value=1)
     else:
         kick_out(caller, request)
-        metrics.add_metric(name="MembersKicked", unit=MetricUnit.Count, value=1)
     return ResultResponse()
 
 

@@ -3,12 +3,11 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.metrics import MetricUnit
 
 from chatgroup.api import caller_id, create_app, lambda_handler_for
 from chatgroup.groups import update_chatgroup
 from chatgroup.membership import decide, leave
-from chatgroup.observability import metrics, tracer
+from chatgroup.observability import tracer
 from chatgroup.schemas import LeaveRequest, PutRequest, ResultResponse, SqsResponse, UpdateRequest
 
 app = create_app()
@@ -20,16 +19,12 @@ def put(request: Annotated[PutRequest, Body()]) -> SqsResponse | ResultResponse:
     caller = caller_id(app.current_event)
     if isinstance(request, LeaveRequest):
         leave(caller, request)
-        metrics.add_metric(name="MembersLeft", unit=MetricUnit.Count, value=1)
         return ResultResponse()
     if isinstance(request, UpdateRequest):
         update_chatgroup(caller, request.chatgroup_id, request.attrs)
         return ResultResponse()
     queue_arn = decide(caller, request)
-    if queue_arn is None:
-        return ResultResponse()
-    metrics.add_metric(name="MembersJoined", unit=MetricUnit.Count, value=1)
-    return SqsResponse(sqs=queue_arn)
+    return ResultResponse() if queue_arn is None else SqsResponse(sqs=queue_arn)
 
 
 lambda_handler = lambda_handler_for(app)

@@ -373,3 +373,69 @@ def test_mine_with_another_users_token_is_400(invoke: Invoke) -> None:
     first = invoke("ListMyChatgroupsFunction", "list_my_chatgroups", "alice", query={"limit": "1"})
     query = {"next_token": first.body["next_token"]}
     assert_failed(invoke("ListMyChatgroupsFunction", "list_my_chatgroups", "mallory", query=query), 400)
+
+
+# idempotent create
+
+
+def test_create_retried_with_the_same_idempotency_key_creates_one_group(invoke: Invoke) -> None:
+    first = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers={"Idempotency-Key": "k-1"})
+    again = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers={"Idempotency-Key": "k-1"})
+    assert (first.status, again.status) == (200, 200)
+    assert again.body == first.body
+    assert len(boto3.client("sqs").list_queues()["QueueUrls"]) == 1
+
+
+def test_the_same_idempotency_key_with_another_body_is_409(invoke: Invoke) -> None:
+    invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers={"Idempotency-Key": "k-1"})
+    reply = invoke(
+        "CreateChatgroupFunction", "create_chatgroup", "alice", {"name": "Other"}, headers={"Idempotency-Key": "k-1"}
+    )
+    assert_failed(reply, 409)
+    assert len(boto3.client("sqs").list_queues()["QueueUrls"]) == 1
+
+
+def test_the_same_idempotency_key_of_another_user_creates_their_own_group(invoke: Invoke) -> None:
+    first = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers={"Idempotency-Key": "k-1"})
+    other = invoke("CreateChatgroupFunction", "create_chatgroup", "bob", headers={"Idempotency-Key": "k-1"})
+    assert other.status == 200
+    assert other.body["chatgroup_id"] != first.body["chatgroup_id"]
+
+
+def test_an_unprintable_idempotency_key_is_400(invoke: Invoke) -> None:
+    reply = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers={"Idempotency-Key": "has space"})
+    assert_failed(reply, 400)
+
+
+# hostile input
+
+
+def test_a_body_over_64_kib_is_400(invoke: Invoke) -> None:
+    reply = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", {"padding": "x" * (65 * 1024)})
+    assert_failed(reply, 400)
+    assert "larger than 64 KiB" in reply.body["reason"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "tab\tname"},
+        {"name": "\u0000"},
+        {"capacity": -5},
+        {"capacity": "1e3x"},
+        {"memberlist": ";".join(f"user{index}" for index in range(500))},
+        {"name": ["a", "list"]},
+        {"eventid": {"nested": "json"}},
+    ],
+)
+def test_hostile_create_input_is_400_with_a_reason(invoke: Invoke, body: dict[str, Any]) -> None:
+    reply = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", body)
+    assert_failed(reply, 400)
+    assert boto3.client("sqs").list_queues().get("QueueUrls", []) == []
+
+
+def test_attrs_that_is_not_json_is_400(invoke: Invoke) -> None:
+    chatgroup_id = create(invoke)
+    reply = put(invoke, "put_update", "alice", chatgroup_id=chatgroup_id, attrs="name=x")
+    assert_failed(reply, 400)
+    assert "attrs must be a JSON object" in reply.body["reason"]

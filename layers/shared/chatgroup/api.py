@@ -5,6 +5,7 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
@@ -12,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from chatgroup.errors import ChatgroupError, NotAuthenticated
+from chatgroup.errors import ChatgroupError, InvalidRequest, NotAuthenticated
 from chatgroup.observability import logger, metrics, tracer
 from chatgroup.schemas import ErrorResponse
 
@@ -20,11 +21,23 @@ from chatgroup.schemas import ErrorResponse
 def create_app() -> APIGatewayRestResolver:
     """A REST resolver that validates requests and maps every error to `{"result": "fail", "reason"}`."""
     app = APIGatewayRestResolver(enable_validation=True, cors=CORSConfig(allow_origin="*", max_age=300))
+    app.use([_limit_body_size])
     app.exception_handler(ChatgroupError)(_refused)
     app.exception_handler(RequestValidationError)(_invalid)
     app.exception_handler([PynamoDBException, BotoCoreError, ClientError])(_unavailable)
     app.exception_handler(Exception)(_internal)
     return app
+
+
+MAX_BODY_BYTES = 64 * 1024
+"""Far above the largest valid request (99 initial members), far below API Gateway's 10 MB."""
+
+
+def _limit_body_size(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    body = app.current_event.body or ""
+    if len(body.encode()) > MAX_BODY_BYTES:
+        raise InvalidRequest(f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.")
+    return next_middleware(app)
 
 
 def caller_id(event: APIGatewayProxyEvent) -> str:

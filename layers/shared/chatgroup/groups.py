@@ -15,6 +15,7 @@ from chatgroup.db import Transaction, conditional
 from chatgroup.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from chatgroup.models import Chatgroup, InboxMessage, Membership, is_pending, subject_of
 from chatgroup.notices import announce, inbox_notice
+from chatgroup.observability import count
 from chatgroup.queues import create_group_queue, delete_group_queue
 from chatgroup.schemas import ChatgroupChanges, ChatgroupView, CreateChatgroupRequest
 
@@ -64,6 +65,7 @@ def create_chatgroup(caller: str, request: CreateChatgroupRequest) -> Chatgroup:
     except BaseException:
         _discard_queue(queue.url)
         raise
+    count("ChatgroupsCreated")
     return group
 
 
@@ -162,6 +164,7 @@ def dismiss_chatgroup(caller: str, chatgroup_id: str, creator_id: str) -> None:
         lambda: group.delete(condition=Chatgroup.dismissed_at.exists()),
         error=lambda: group_not_found(chatgroup_id),
     )
+    count("ChatgroupsDismissed")
 
 
 def _tell_dismissed(users: set[str], group: Chatgroup) -> None:

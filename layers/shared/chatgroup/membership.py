@@ -10,6 +10,7 @@ from chatgroup.db import Transaction
 from chatgroup.errors import Conflict, Forbidden, NotFound
 from chatgroup.models import Chatgroup, InboxMessage, Membership, pending_key
 from chatgroup.notices import announce, inbox_notice
+from chatgroup.observability import count
 from chatgroup.schemas import ApplicationDecision, InvitationDecision, KickoutRequest, LeaveRequest
 
 
@@ -45,6 +46,7 @@ def decide(caller: str, decision: ApplicationDecision | InvitationDecision) -> s
         return None
     _add_member(change, group, pending.joiner)
     change.commit()
+    count("MembersJoined")
     announce(group, "joined", user=pending.joiner, by=pending.sender if pending.type == "invitation" else caller)
     return group.queue_arn
 
@@ -100,6 +102,7 @@ def leave(caller: str, request: LeaveRequest) -> None:
     if group.creator_id == caller:
         raise Conflict("The creator cannot leave the chatgroup; dismiss it instead.")
     _remove_member(group, caller)
+    count("MembersLeft")
     announce(group, "left", user=caller, by=caller)
 
 
@@ -111,6 +114,7 @@ def kick_out(caller: str, request: KickoutRequest) -> None:
     if request.who_to_kick_out == group.creator_id:
         raise Conflict("The creator cannot be kicked out; dismiss the chatgroup instead.")
     _remove_member(group, request.who_to_kick_out)
+    count("MembersKicked")
     announce(group, "kicked", user=request.who_to_kick_out, by=caller)
 
 

@@ -10,12 +10,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from uuid import uuid4
 
-from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chatgroup.clock import iso, now_ms
 from chatgroup.models import Chatgroup, InboxMessage
-from chatgroup.observability import logger, metrics
+from chatgroup.observability import count, logger
 from chatgroup.queues import send_to_group
 
 INBOX_NOTICE_DAYS = 30
@@ -53,7 +52,7 @@ def announce(group: Chatgroup, change: str, user: str, by: str, changes: dict[st
         send_to_group(group.queue_url, group.chatgroup_id, notice.body(), notice.deduplication_id())
     except (BotoCoreError, ClientError):
         logger.exception("Notice not sent", extra={"chatgroup_id": group.chatgroup_id, "notice": notice.type})
-        metrics.add_metric(name="NoticesFailed", unit=MetricUnit.Count, value=1)
+        count("NoticesFailed")
 
 
 def inbox_notice(

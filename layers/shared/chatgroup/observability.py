@@ -1,7 +1,13 @@
 """Powertools Logger, Tracer and Metrics, configured by the POWERTOOLS_* variables of template.yaml."""
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+
+
+def count(event: str) -> None:
+    """Count a domain event (ChatgroupsCreated, MembersJoined, ...) in the function's metrics."""
+    metrics.add_metric(name=event, unit=MetricUnit.Count, value=1)

@@ -17,6 +17,7 @@ MAX_INITIAL_MEMBERS = 99
 _USER_ID = re.compile(r"[^\s;\x00-\x1f\x7f]{1,128}")
 _RESOURCE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
 def _user_id(value: str) -> str:
@@ -33,7 +34,7 @@ def _resource_id(value: str) -> str:
 
 def _name(value: str) -> str:
     value = value.strip()
-    if not 1 <= len(value) <= 100 or _CONTROL.search(value) or "\n" in value:
+    if not 1 <= len(value) <= 100 or _LINE_BREAKING.search(value):
         raise ValueError("a name is 1 to 100 characters on one line, without control characters")
     return value
 
@@ -82,6 +83,7 @@ Capacity = Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=1000)]
 Text = Annotated[str, AfterValidator(_text)]
 MemberList = Annotated[list[UserId], BeforeValidator(_split_members), Field(max_length=MAX_INITIAL_MEMBERS)]
 Choice = Literal["accept", "deny"]
+IdempotencyKey = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
 
 
 class CreateChatgroupRequest(BaseModel):

@@ -14,6 +14,7 @@ class Settings:
     membership_table: str
     inbox_table: str
     queue_name_prefix: str
+    idempotency_table: str | None
     dynamodb_endpoint: str | None
     sqs_endpoint: str | None
 
@@ -32,6 +33,7 @@ def get_settings() -> Settings:
         membership_table=env["MEMBERSHIP_TABLE"],
         inbox_table=env["INBOX_TABLE"],
         queue_name_prefix=env["QUEUE_NAME_PREFIX"],
+        idempotency_table=env.get("IDEMPOTENCY_TABLE"),
         dynamodb_endpoint=_endpoint("DYNAMODB"),
         sqs_endpoint=_endpoint("SQS"),
     )
