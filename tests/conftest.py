@@ -55,18 +55,18 @@ def moto_server() -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture
-def aws(moto_server: str) -> None:
-    """A fresh embedded AWS with the template's tables, for one test."""
-    requests.post(f"{moto_server}/moto-api/reset", timeout=10).raise_for_status()
+def reset_aws() -> None:
+    """Empty the embedded AWS and create the template's tables again."""
+    requests.post(f"{AWS_ENDPOINT}/moto-api/reset", timeout=10).raise_for_status()
     dynamodb = boto3.client("dynamodb")
     for definition in TABLES.values():
         dynamodb.create_table(**definition)
 
 
 @pytest.fixture
-def sqs(aws: None):
-    return boto3.client("sqs")
+def aws(moto_server: str) -> None:
+    """A fresh embedded AWS with the template's tables, for one test."""
+    reset_aws()
 
 
 @pytest.fixture
