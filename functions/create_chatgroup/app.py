@@ -4,11 +4,12 @@ With an `Idempotency-Key` header the call is retry-safe: the same key and body r
 first response and create one group and one queue.
 """
 
+from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
-from chatgroup.api import caller_id, create_app, lambda_handler_for
+from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
 from chatgroup.groups import create_chatgroup
 from chatgroup.idempotency import create_chatgroup_once
 from chatgroup.observability import tracer
@@ -17,7 +18,12 @@ from chatgroup.schemas import CreateChatgroupRequest, CreateChatgroupResponse, I
 app = create_app()
 
 
-@app.post("/api/v1/chatgroup/create")
+@app.post(
+    "/api/v1/chatgroup/create",
+    summary="Create a chatgroup",
+    tags=["chatgroup"],
+    responses=responses(HTTPStatus.CONFLICT),
+)
 @tracer.capture_method
 def create(
     request: CreateChatgroupRequest,

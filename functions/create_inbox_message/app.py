@@ -1,10 +1,11 @@
 """POST /api/v1/inbox/create: apply to a group, or invite someone into one."""
 
+from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from chatgroup.api import caller_id, create_app, lambda_handler_for
+from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
 from chatgroup.inbox import send_application, send_invitation
 from chatgroup.observability import tracer
 from chatgroup.schemas import ApplicationMessageRequest, InboxCreateRequest, InboxCreateResponse
@@ -12,7 +13,12 @@ from chatgroup.schemas import ApplicationMessageRequest, InboxCreateRequest, Inb
 app = create_app()
 
 
-@app.post("/api/v1/inbox/create")
+@app.post(
+    "/api/v1/inbox/create",
+    summary="Apply to a chatgroup or invite someone into one",
+    tags=["inbox"],
+    responses=responses(HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
+)
 @tracer.capture_method
 def create(request: Annotated[InboxCreateRequest, Body()]) -> InboxCreateResponse:
     caller = caller_id(app.current_event)

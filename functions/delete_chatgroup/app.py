@@ -1,10 +1,11 @@
 """DELETE /api/v1/chatgroup/delete: the creator dismisses the group or kicks a member out."""
 
+from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from chatgroup.api import caller_id, create_app, lambda_handler_for
+from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
 from chatgroup.groups import dismiss_chatgroup
 from chatgroup.membership import kick_out
 from chatgroup.observability import tracer
@@ -13,7 +14,12 @@ from chatgroup.schemas import DeleteRequest, DismissRequest, ResultResponse
 app = create_app()
 
 
-@app.delete("/api/v1/chatgroup/delete")
+@app.delete(
+    "/api/v1/chatgroup/delete",
+    summary="Dismiss a chatgroup or kick a member out",
+    tags=["chatgroup"],
+    responses=responses(HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
+)
 @tracer.capture_method
 def delete(request: Annotated[DeleteRequest, Body()]) -> ResultResponse:
     caller = caller_id(app.current_event)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from chatgroup.api import caller_id, create_app, lambda_handler_for
+from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
 from chatgroup.inbox import list_inbox
 from chatgroup.observability import tracer
 from chatgroup.schemas import InboxPage
@@ -12,7 +12,12 @@ from chatgroup.schemas import InboxPage
 app = create_app()
 
 
-@app.get("/api/v1/inbox/get")
+@app.get(
+    "/api/v1/inbox/get",
+    summary="List the caller's inbox",
+    tags=["inbox"],
+    responses=responses(),
+)
 @tracer.capture_method
 def get(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from chatgroup.api import caller_id, create_app, lambda_handler_for
+from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
 from chatgroup.discovery import event_chatgroups
 from chatgroup.observability import tracer
 from chatgroup.schemas import ChatgroupPage, ResourceId
@@ -12,7 +12,12 @@ from chatgroup.schemas import ChatgroupPage, ResourceId
 app = create_app()
 
 
-@app.get("/api/v1/chatgroup/list")
+@app.get(
+    "/api/v1/chatgroup/list",
+    summary="List an event's chatgroups",
+    tags=["discovery"],
+    responses=responses(),
+)
 @tracer.capture_method
 def list_for_event(
     eventid: Annotated[ResourceId, Query()],

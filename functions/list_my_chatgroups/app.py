@@ -4,7 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from chatgroup.api import caller_id, create_app, lambda_handler_for
+from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
 from chatgroup.discovery import my_chatgroups
 from chatgroup.observability import tracer
 from chatgroup.schemas import ChatgroupPage
@@ -12,7 +12,12 @@ from chatgroup.schemas import ChatgroupPage
 app = create_app()
 
 
-@app.get("/api/v1/chatgroup/mine")
+@app.get(
+    "/api/v1/chatgroup/mine",
+    summary="List the caller's chatgroups",
+    tags=["discovery"],
+    responses=responses(),
+)
 @tracer.capture_method
 def mine(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,

@@ -1,10 +1,11 @@
 """PUT /api/v1/chatgroup/put: decide an application or invitation, leave, or update a group."""
 
+from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from chatgroup.api import caller_id, create_app, lambda_handler_for
+from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
 from chatgroup.groups import update_chatgroup
 from chatgroup.membership import decide, leave
 from chatgroup.observability import tracer
@@ -13,7 +14,12 @@ from chatgroup.schemas import LeaveRequest, PutRequest, ResultResponse, SqsRespo
 app = create_app()
 
 
-@app.put("/api/v1/chatgroup/put")
+@app.put(
+    "/api/v1/chatgroup/put",
+    summary="Decide an application or invitation, leave, or update a chatgroup",
+    tags=["chatgroup"],
+    responses=responses(HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
+)
 @tracer.capture_method
 def put(request: Annotated[PutRequest, Body()]) -> SqsResponse | ResultResponse:
     caller = caller_id(app.current_event)

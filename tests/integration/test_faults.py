@@ -50,7 +50,7 @@ class Outage:
 @contextmanager
 def outage(monkeypatch: pytest.MonkeyPatch, fail_at: int | None = None) -> Iterator[Outage]:
     injector = Outage(fail_at)
-    monkeypatch.setattr(BaseClient, "_make_api_call", injector(BaseClient._make_api_call))
+    monkeypatch.setattr(BaseClient, "_make_api_call", injector(BaseClient._make_api_call))  # type: ignore[attr-defined]
     yield injector
     monkeypatch.undo()
 

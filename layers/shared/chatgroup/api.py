@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -38,6 +39,19 @@ def _limit_body_size(app: APIGatewayRestResolver, next_middleware: NextMiddlewar
     if len(body.encode()) > MAX_BODY_BYTES:
         raise InvalidRequest(f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.")
     return next_middleware(app)
+
+
+def responses(*refusals: HTTPStatus) -> dict[int, OpenAPIResponse]:
+    """A route's documented answers: 200 (its return type), bad input, no user, AWS down, and its `refusals`."""
+    always = (HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED, HTTPStatus.SERVICE_UNAVAILABLE)
+    failures: dict[int, OpenAPIResponse] = {
+        int(status): {
+            "description": status.phrase,
+            "content": {content_types.APPLICATION_JSON: {"model": ErrorResponse}},
+        }
+        for status in sorted({*always, *refusals})
+    }
+    return {int(HTTPStatus.OK): {"description": "OK"}} | failures
 
 
 def caller_id(event: APIGatewayProxyEvent) -> str:
