@@ -70,6 +70,19 @@ def aws(moto_server: str) -> None:
 
 
 @pytest.fixture
+def queue_deletion_fails(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """SQS refuses to delete queues until the returned monkeypatch is undone."""
+    from chatgroup import groups
+    from chatgroup.errors import ServiceUnavailable
+
+    def refuse(url: str) -> None:
+        raise ServiceUnavailable("The chat queue could not be deleted; please retry.")
+
+    monkeypatch.setattr(groups, "delete_group_queue", refuse)
+    return monkeypatch
+
+
+@pytest.fixture
 def new_group(aws: None):
     """Create a group as `creator` with extra `members`, the way the API does."""
     from chatgroup.groups import create_chatgroup

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
 from chatgroup.inbox import list_inbox
 from chatgroup.observability import tracer
-from chatgroup.schemas import InboxPage
+from chatgroup.schemas import InboxPage, PageLimit, PageToken
 
 app = create_app()
 
@@ -20,8 +20,8 @@ app = create_app()
 )
 @tracer.capture_method
 def get(
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[PageLimit, Query()] = 20,
+    next_token: Annotated[PageToken | None, Query()] = None,
 ) -> InboxPage:
     return list_inbox(caller_id(app.current_event), limit, next_token)
 

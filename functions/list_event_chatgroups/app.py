@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
 from chatgroup.discovery import event_chatgroups
 from chatgroup.observability import tracer
-from chatgroup.schemas import ChatgroupPage, ResourceId
+from chatgroup.schemas import ChatgroupPage, PageLimit, PageToken, ResourceId
 
 app = create_app()
 
@@ -21,8 +21,8 @@ app = create_app()
 @tracer.capture_method
 def list_for_event(
     eventid: Annotated[ResourceId, Query()],
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[PageLimit, Query()] = 20,
+    next_token: Annotated[PageToken | None, Query()] = None,
 ) -> ChatgroupPage:
     caller_id(app.current_event)
     return event_chatgroups(eventid, limit, next_token)

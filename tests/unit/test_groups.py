@@ -136,18 +136,13 @@ def test_dismiss_naming_someone_else_as_creator_is_forbidden(new_group) -> None:
     assert groups.get_chatgroup(group.chatgroup_id).CreatorID == "alice"
 
 
-def test_dismiss_interrupted_half_way_is_finished_by_a_retry(new_group, monkeypatch) -> None:
+def test_dismiss_interrupted_half_way_is_finished_by_a_retry(new_group, queue_deletion_fails) -> None:
     group = new_group(creator="alice", members=("bob",))
-
-    def queue_service_down(url: str) -> None:
-        raise ServiceUnavailable("down")
-
-    monkeypatch.setattr(groups, "delete_group_queue", queue_service_down)
     with pytest.raises(ServiceUnavailable):
         groups.dismiss_chatgroup("alice", group.chatgroup_id, "alice")
     with pytest.raises(NotFound):
         groups.get_chatgroup(group.chatgroup_id)
-    monkeypatch.undo()
+    queue_deletion_fails.undo()
     groups.dismiss_chatgroup("alice", group.chatgroup_id, "alice")
     assert queue_names() == []
     assert list(Chatgroup.scan()) == []

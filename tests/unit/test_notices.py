@@ -34,6 +34,13 @@ def apply_and_accept(group_id: str, applicant: str, creator: str = "alice") -> N
     membership.decide(creator, decision)
 
 
+def invite_and_accept(group_id: str, inviter: str, invitee: str) -> None:
+    invitation = InvitationMessageRequest(type="invitation", chatgroup_id=group_id, who_to_invite=invitee)
+    inbox.send_invitation(inviter, invitation)
+    decision = InvitationDecision(type="invitation", choice="accept", chatgroup_id=group_id, who_invite=inviter)
+    membership.decide(invitee, decision)
+
+
 def inbox_types(user: str) -> list[str]:
     return [message.type for message in inbox.list_inbox(user, 20, None).messages]
 
@@ -53,12 +60,7 @@ def test_an_accepted_application_posts_one_joined_notice(new_group) -> None:
 
 def test_an_accepted_invitation_posts_joined_by_the_inviter(new_group) -> None:
     group = new_group(creator="alice", members=("bob",))
-    invitation = InvitationMessageRequest(type="invitation", chatgroup_id=group.chatgroup_id, who_to_invite="dave")
-    inbox.send_invitation("bob", invitation)
-    membership.decide(
-        "dave",
-        InvitationDecision(type="invitation", choice="accept", chatgroup_id=group.chatgroup_id, who_invite="bob"),
-    )
+    invite_and_accept(group.chatgroup_id, "bob", "dave")
     assert [(n["type"], n["user"], n["by"]) for n in notices(group.queue_url)] == [("joined", "dave", "bob")]
 
 
@@ -129,12 +131,7 @@ def test_the_applicant_learns_the_outcome_in_their_inbox(new_group) -> None:
 
 def test_the_inviter_learns_the_outcome_in_their_inbox(new_group) -> None:
     group = new_group(creator="alice", members=("bob",))
-    invitation = InvitationMessageRequest(type="invitation", chatgroup_id=group.chatgroup_id, who_to_invite="dave")
-    inbox.send_invitation("bob", invitation)
-    membership.decide(
-        "dave",
-        InvitationDecision(type="invitation", choice="accept", chatgroup_id=group.chatgroup_id, who_invite="bob"),
-    )
+    invite_and_accept(group.chatgroup_id, "bob", "dave")
     assert inbox_types("bob") == ["invitation_accepted"]
 
 
@@ -152,15 +149,10 @@ def test_dismissal_reaches_every_member_and_everyone_with_a_pending_message(new_
     }
 
 
-def test_a_retried_dismissal_tells_each_user_once(new_group, monkeypatch) -> None:
+def test_a_retried_dismissal_tells_each_user_once(new_group, queue_deletion_fails) -> None:
     group = new_group(creator="alice", members=("bob",))
-
-    def queue_service_down(url: str) -> None:
-        raise ServiceUnavailable("down")
-
-    monkeypatch.setattr(groups, "delete_group_queue", queue_service_down)
     with pytest.raises(ServiceUnavailable):
         groups.dismiss_chatgroup("alice", group.chatgroup_id, "alice")
-    monkeypatch.undo()
+    queue_deletion_fails.undo()
     groups.dismiss_chatgroup("alice", group.chatgroup_id, "alice")
     assert inbox_types("bob") == ["dismissed"]

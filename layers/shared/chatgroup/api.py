@@ -51,7 +51,8 @@ def responses(*refusals: HTTPStatus) -> dict[int, OpenAPIResponse]:
         }
         for status in sorted({*always, *refusals})
     }
-    return {int(HTTPStatus.OK): {"description": "OK"}} | failures
+    success: OpenAPIResponse = {"description": "OK"}
+    return {int(HTTPStatus.OK): success} | failures
 
 
 def caller_id(event: APIGatewayProxyEvent) -> str:

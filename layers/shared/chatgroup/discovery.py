@@ -2,34 +2,22 @@
 
 from chatgroup.clock import iso
 from chatgroup.models import Chatgroup, Membership
-from chatgroup.pagination import decode_token, encode_token
+from chatgroup.pagination import newest_first
 from chatgroup.schemas import ChatgroupPage, ChatgroupSummary
 
 
 def my_chatgroups(caller: str, limit: int, next_token: str | None) -> ChatgroupPage:
     """The caller's groups, most recently joined first: a Query on `by_user`, then one BatchGetItem."""
-    page = Membership.by_user.query(
-        caller,
-        scan_index_forward=False,
-        limit=limit,
-        last_evaluated_key=decode_token(next_token, {"user_id": caller}),
-    )
-    chatgroup_ids = [membership.chatgroup_id for membership in page]
+    page = newest_first(Membership.by_user, "user_id", caller, limit, next_token)
+    chatgroup_ids = [membership.chatgroup_id for membership in page.items]
     found = {group.chatgroup_id: group for group in Chatgroup.batch_get(chatgroup_ids)} if chatgroup_ids else {}
-    groups = [found[chatgroup_id] for chatgroup_id in chatgroup_ids if chatgroup_id in found]
-    return _page(groups, encode_token(page.last_evaluated_key))
+    return _page([found[chatgroup_id] for chatgroup_id in chatgroup_ids if chatgroup_id in found], page.next_token)
 
 
 def event_chatgroups(event_id: str, limit: int, next_token: str | None) -> ChatgroupPage:
     """An event's groups, newest first: a Query on the sparse `by_event` index."""
-    page = Chatgroup.by_event.query(
-        event_id,
-        scan_index_forward=False,
-        limit=limit,
-        last_evaluated_key=decode_token(next_token, {"event_id": event_id}),
-    )
-    groups = list(page)
-    return _page(groups, encode_token(page.last_evaluated_key))
+    page = newest_first(Chatgroup.by_event, "event_id", event_id, limit, next_token)
+    return _page(page.items, page.next_token)
 
 
 def _page(groups: list[Chatgroup], next_token: str | None) -> ChatgroupPage:

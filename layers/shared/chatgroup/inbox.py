@@ -7,7 +7,7 @@ from chatgroup.clock import iso, now_ms
 from chatgroup.db import Transaction
 from chatgroup.errors import Conflict, Forbidden
 from chatgroup.models import Chatgroup, InboxMessage, Membership, pending_key
-from chatgroup.pagination import decode_token, encode_token
+from chatgroup.pagination import newest_first
 from chatgroup.schemas import ApplicationMessageRequest, InboxMessageView, InboxPage, InvitationMessageRequest
 
 
@@ -85,12 +85,7 @@ def _message(
 
 def list_inbox(caller: str, limit: int, next_token: str | None) -> InboxPage:
     """The caller's messages, newest first, one page at a time."""
-    page = InboxMessage.by_time.query(
-        caller,
-        scan_index_forward=False,
-        limit=limit,
-        last_evaluated_key=decode_token(next_token, {"recipient_id": caller}),
-    )
+    page = newest_first(InboxMessage.by_time, "recipient_id", caller, limit, next_token)
     messages = [
         InboxMessageView(
             inbox_message_id=item.message_id,
@@ -100,6 +95,6 @@ def list_inbox(caller: str, limit: int, next_token: str | None) -> InboxPage:
             message=item.message,
             timestamp=iso(item.created_at),
         )
-        for item in page
+        for item in page.items
     ]
-    return InboxPage(messages=messages, next_token=encode_token(page.last_evaluated_key))
+    return InboxPage(messages=messages, next_token=page.next_token)

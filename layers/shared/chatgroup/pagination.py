@@ -3,7 +3,11 @@
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from typing import Any
+
+from pynamodb.indexes import Index
+from pynamodb.models import Model
 
 from chatgroup.errors import InvalidRequest
 
@@ -41,3 +45,21 @@ def _is_key(key: Any) -> bool:
             for value in key.values()
         )
     )
+
+
+@dataclass(frozen=True)
+class Page[T]:
+    items: list[T]
+    next_token: str | None
+
+
+def newest_first[T: Model](index: Index[T], partition: str, value: str, limit: int, token: str | None) -> Page[T]:
+    """One page of an index's partition, newest first; the token may only continue this very query."""
+    results = index.query(
+        value,
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=decode_token(token, {partition: value}),
+    )
+    items = list(results)
+    return Page(items=items, next_token=encode_token(results.last_evaluated_key))

@@ -83,6 +83,8 @@ Capacity = Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=1000)]
 Text = Annotated[str, AfterValidator(_text)]
 MemberList = Annotated[list[UserId], BeforeValidator(_split_members), Field(max_length=MAX_INITIAL_MEMBERS)]
 Choice = Literal["accept", "deny"]
+PageLimit = Annotated[int, Field(ge=1, le=100, description="items per page")]
+PageToken = Annotated[str, Field(max_length=2048, description="the next_token of the previous page")]
 IdempotencyKey = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
 
 
