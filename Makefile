@@ -9,7 +9,9 @@ export PATH := $(abspath $(BIN)):$(dir $(PYTHON)):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 PYTEST_ARGS ?=
 
-.PHONY: install test lint typecheck validate unit build clean
+.PHONY: install test lint typecheck validate unit build clean run invoke token e2e build-host
+# make run BUILT=1 serves this `sam build` output instead of the sources.
+BUILD_DIR ?= .aws-sam/build
 
 install: $(VENV)/.installed
 
@@ -34,6 +36,36 @@ test: lint typecheck validate
 
 build: install
 	$(BIN)/sam build --template-file template.yaml
+
+# The whole stack locally, without Docker: PORT (3000) for the API, AWS_PORT (4566) for the embedded AWS.
+run: install
+	@$(BIN)/python -m devstack.run $(if $(BUILT),--built-dir $(BUILD_DIR))
+
+# One function, one event: make invoke FUNCTION=GetInboxFunction EVENT=events/get_inbox.json
+invoke: install
+	$(if $(and $(FUNCTION),$(EVENT)),,$(error usage: make invoke FUNCTION=<logical id> EVENT=events/<file>.json))
+	@$(BIN)/python -m devstack.invoke $(if $(BUILT),--built-dir $(BUILD_DIR)) "$(FUNCTION)" "$(EVENT)"
+
+# A fresh ID token of a user of the running stack: make token USER=bob (alice unless USER is given here).
+token: install
+	@$(BIN)/python -m devstack.signin $(if $(filter command line,$(origin USER)),"$(USER)",alice)
+
+e2e: install
+	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
+
+# template.yaml builds for arm64; this builds a copy for this machine's architecture, never to be deployed.
+build-host: install
+	$(BIN)/python -m devstack.build .aws-sam/build-host
+
+# Cold start, AWS calls per operation, write cost vs group size, local throughput: one run, side by side.
+# Prints the tables, writes bench/results.json and docs/BENCHMARKS.md (+ plots). BENCH_ARGS=--quick to try it.
+.PHONY: bench
+bench: install $(VENV)/.bench-installed
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: $(VENV)/.installed bench/requirements.txt
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	touch $@
 
 clean:
 	rm -rf $(VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

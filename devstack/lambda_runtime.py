@@ -2,14 +2,17 @@
 
 import importlib.util
 import json
+import sys
+import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from devstack.template import FunctionSpec
+from devstack.template import FunctionSpec, UnsupportedTemplate, resolve
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -81,3 +84,59 @@ def proxy_event(
         "body": raw_body,
         "isBase64Encoded": False,
     }
+
+
+def function_environment(spec: FunctionSpec, refs: Mapping[str, str]) -> dict[str, str]:
+    """The variables Lambda sets for a function: Globals' and its own, references resolved to local names."""
+    return {name: str(resolve(value, refs)) for name, value in spec.environment.items()}
+
+
+def shared_environment(specs: Iterable[FunctionSpec], refs: Mapping[str, str]) -> dict[str, str]:
+    """One process runs every function, so their variables must agree; a conflict is refused, not guessed."""
+    merged: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    for spec in specs:
+        for name, value in function_environment(spec, refs).items():
+            if merged.setdefault(name, value) != value:
+                raise UnsupportedTemplate(
+                    f"{owners[name]} and {spec.logical_id} set {name} differently; "
+                    "the local stack runs every function in one process and cannot give each its own value"
+                )
+            owners.setdefault(name, spec.logical_id)
+    return merged
+
+
+def prepend_to_path(directories: Iterable[Path]) -> None:
+    """Put layer folders first on sys.path, as Lambda puts /opt/python before the runtime's packages."""
+    for directory in reversed(list(directories)):
+        sys.path.insert(0, str(directory))
+
+
+@dataclass
+class LocalFunction:
+    """A loaded function; like one warm execution environment, it handles one event at a time.
+
+    Handlers keep per-request state in module globals (Powertools' resolver holds the current
+    event), so two requests must never run one handler concurrently.
+    """
+
+    spec: FunctionSpec
+    handler: Handler
+    timeout_seconds: int
+    memory_mb: int
+    arn: str
+    _busy: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        with self._busy:
+            return self.handler(event, self.context())
+
+    def context(self) -> LambdaContext:
+        return LambdaContext(
+            function_name=self.spec.logical_id,
+            memory_limit_in_mb=self.memory_mb,
+            invoked_function_arn=self.arn,
+            log_group_name=f"/aws/lambda/{self.spec.logical_id}",
+            log_stream_name=f"local/{uuid.uuid4().hex}",
+            deadline_ms=int(time.time() * 1000) + self.timeout_seconds * 1000,
+        )

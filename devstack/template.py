@@ -117,3 +117,50 @@ def functions(template: Mapping[str, Any]) -> dict[str, FunctionSpec]:
             environment=global_env | properties.get("Environment", {}).get("Variables", {}),
         )
     return specs
+
+
+class UnsupportedTemplate(ValueError):
+    """The template uses something the local stack cannot emulate faithfully; the message says what."""
+
+
+SAM_FUNCTION_DEFAULTS = {"Timeout": 3, "MemorySize": 128}
+"""What SAM deploys when neither the function nor Globals set a property."""
+
+
+def function_property(template: Mapping[str, Any], logical_id: str, name: str) -> Any:
+    """A function's property as SAM merges it: the function's own value, else Globals', else SAM's default."""
+    own = template["Resources"][logical_id]["Properties"]
+    globals_ = template.get("Globals", {}).get("Function", {})
+    return own.get(name, globals_.get(name, SAM_FUNCTION_DEFAULTS.get(name)))
+
+
+def layer_sources(template: Mapping[str, Any]) -> dict[str, Path]:
+    """The source folder (ContentUri) of each AWS::Serverless::LayerVersion, by logical id."""
+    return {
+        logical_id: ROOT / resource["Properties"]["ContentUri"]
+        for logical_id, resource in resources_of_type(template, "AWS::Serverless::LayerVersion").items()
+    }
+
+
+def api_properties(template: Mapping[str, Any]) -> dict[str, Any]:
+    """Properties of the stack's one AWS::Serverless::Api: its stage, CORS, authorizer and gateway responses."""
+    apis = resources_of_type(template, "AWS::Serverless::Api")
+    if len(apis) != 1:
+        raise UnsupportedTemplate(
+            f"the local gateway serves one AWS::Serverless::Api; template.yaml declares {len(apis)}"
+        )
+    return dict(next(iter(apis.values()))["Properties"])
+
+
+def local_refs(template: Mapping[str, Any], *, stack_name: str, region: str, account_id: str) -> dict[str, str]:
+    """What `Ref`/`Sub` resolve to locally: parameter defaults, pseudo parameters, tables named by logical id."""
+    pseudo = {
+        "AWS::StackName": stack_name,
+        "AWS::Region": region,
+        "AWS::AccountId": account_id,
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+    }
+    return (
+        parameter_defaults(template) | pseudo | {logical_id: logical_id for logical_id in table_definitions(template)}
+    )

@@ -1,0 +1,101 @@
+"""`make invoke FUNCTION=<logical id> EVENT=events/<file>.json`: one function, one event, like `sam local invoke`.
+
+If STACK_FILE (default .local/stack.json) describes a running `make run`, the function runs
+against that stack's embedded AWS, so it sees and changes the same data as the API. Otherwise
+an embedded AWS with the template's tables is started for the duration of the call.
+The response goes to stdout (or, if the handler raised, Lambda's error document, and the exit
+status is 1); the function's logs and any traceback go to stderr.
+
+    python -m devstack.invoke [--built-dir .aws-sam/build] FUNCTION EVENT
+"""
+
+import argparse
+import json
+import sys
+import traceback
+from contextlib import ExitStack, redirect_stdout
+from pathlib import Path
+from typing import Any
+
+from devstack.aws import ACCOUNT_ID, REGION, STACK_NAME, EmbeddedAws, create_tables
+from devstack.code import Code, CodeUnavailable, configure_process, load_functions
+from devstack.stackfile import live_stack, stack_file
+from devstack.template import UnsupportedTemplate, functions, load_template, local_refs, table_definitions
+
+
+class InvokeError(Exception):
+    """The function or the event cannot be used; the message says why."""
+
+
+class HandlerRaised(Exception):
+    """The handler raised; `document` is what Lambda would answer instead of a response."""
+
+    def __init__(self, document: dict[str, str]) -> None:
+        super().__init__(document["errorMessage"])
+        self.document = document
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make invoke", description="Run one function with one event.")
+    parser.add_argument("--built-dir", type=Path, help="run this `sam build` output instead of the sources")
+    parser.add_argument("function", help="the function's logical id in template.yaml")
+    parser.add_argument("event", type=Path, help="a JSON event file, e.g. an API Gateway proxy event")
+    arguments = parser.parse_args(argv)
+    try:
+        response = invoke(arguments.function, _event(arguments.event), Code(arguments.built_dir))
+    except (InvokeError, CodeUnavailable, UnsupportedTemplate) as failure:
+        print(f"make invoke: {failure}", file=sys.stderr)
+        return 1
+    except HandlerRaised as raised:
+        print(json.dumps(raised.document, indent=2))
+        return 1
+    print(json.dumps(response, indent=2))
+    return 0
+
+
+def _event(path: Path) -> dict[str, Any]:
+    try:
+        event = json.loads(path.read_text())
+    except (OSError, ValueError) as unreadable:
+        raise InvokeError(f"cannot read the event {path}: {unreadable}") from None
+    if not isinstance(event, dict):
+        raise InvokeError(f"the event in {path} is not a JSON object")
+    return event
+
+
+def invoke(logical_id: str, event: dict[str, Any], code: Code) -> Any:
+    """The function's response to the event, run against a live `make run` or an AWS of its own."""
+    template = load_template()
+    specs = functions(template)
+    if logical_id not in specs:
+        raise InvokeError(f"{logical_id or '(none)'} is not a function of template.yaml: {', '.join(specs)}")
+    spec = specs[logical_id]
+    code.check(template, [spec])
+    with ExitStack() as running:
+        endpoint_url = _aws(template, running)
+        refs = local_refs(template, stack_name=STACK_NAME, region=REGION, account_id=ACCOUNT_ID)
+        configure_process([spec], refs, endpoint_url)
+        with redirect_stdout(sys.stderr):
+            function = load_functions(template, [spec], code)[logical_id]
+            try:
+                return function.invoke(event)
+            except Exception as error:
+                traceback.print_exc()
+                raise HandlerRaised({"errorType": type(error).__name__, "errorMessage": str(error)}) from error
+
+
+def _aws(template: dict[str, Any], running: ExitStack) -> str:
+    """The endpoint of a running `make run`, else of an embedded AWS started until `running` closes."""
+    stack = live_stack(stack_file(), list(table_definitions(template)))
+    if stack is not None:
+        print(f"Using the running local stack's AWS at {stack.aws_endpoint_url}", file=sys.stderr)
+        return stack.aws_endpoint_url
+    aws = EmbeddedAws(port=0)
+    running.callback(aws.stop)
+    aws.start()
+    create_tables(aws.endpoint_url, template)
+    return aws.endpoint_url
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""`make run`: the whole stack of template.yaml on this machine, in this one process, without Docker.
+
+    PORT=3000 AWS_PORT=4566 STACK_FILE=.local/stack.json python -m devstack.run [--built-dir .aws-sam/build]
+
+An embedded AWS (moto) holds the template's tables and user pool; an API Gateway serves the
+template's routes behind its Cognito authorizer and runs each function's handler in-process.
+When everything is ready, STACK_FILE is written; SIGINT or SIGTERM stops it all and removes it.
+"""
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from devstack.auth import CognitoAuthorizer
+from devstack.aws import (
+    ACCOUNT_ID,
+    DEMO_USERS,
+    REGION,
+    STACK_NAME,
+    EmbeddedAws,
+    UserPool,
+    create_tables,
+    create_user_pools,
+    create_users,
+    password_for,
+)
+from devstack.code import Code, CodeUnavailable, configure_process, load_functions, modules_not_from_layers
+from devstack.gateway import ApiSettings, Gateway, GatewayServer, Router
+from devstack.lambda_runtime import LocalFunction
+from devstack.stackfile import DEFAULT_STACK_FILE, StackInfo, stack_file
+from devstack.template import ROOT, UnsupportedTemplate, functions, load_template, local_refs
+
+logger = logging.getLogger("devstack")
+
+
+class Stop(Exception):
+    """SIGINT or SIGTERM arrived: stop what was started, in reverse order."""
+
+
+class PortUnavailable(Exception):
+    """A port cannot be listened on; the message names the variable that moves it."""
+
+
+@dataclass(frozen=True)
+class Options:
+    api_port: int
+    aws_port: int
+    stack_file: Path
+    code: Code
+
+    @classmethod
+    def parse(cls, argv: list[str] | None) -> "Options":
+        parser = argparse.ArgumentParser(prog="make run", description="Run the stack of template.yaml locally.")
+        parser.add_argument("--built-dir", type=Path, help="serve this `sam build` output instead of the sources")
+        built_dir = parser.parse_args(argv).built_dir
+        return cls(
+            api_port=_port(parser, "PORT", 3000),
+            aws_port=_port(parser, "AWS_PORT", 4566),
+            stack_file=stack_file(),
+            code=Code(built_dir),
+        )
+
+
+def _port(parser: argparse.ArgumentParser, variable: str, default: int) -> int:
+    value = os.environ.get(variable) or str(default)
+    if not value.isdigit() or int(value) > 65535:
+        parser.error(f"{variable}={value} is not a port number")
+    return int(value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
+    options = Options.parse(argv)
+    _log_to_stdout()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _raise_stop)
+    with ExitStack() as running:
+        try:
+            stack, loaded = start(options, running)
+            print(banner(options, stack, loaded, time.perf_counter() - started), flush=True)
+            threading.Event().wait()
+        except Stop:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            logger.info("Stopping the local stack")
+        except (PortUnavailable, CodeUnavailable, UnsupportedTemplate) as failure:
+            print(f"make run: {failure}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise Stop(signal.Signals(signum).name)
+
+
+def _log_to_stdout() -> None:
+    """One line per request and event on stdout, next to the functions' own (Powertools) logs."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, LocalFunction]]:
+    """Bind both ports first, so a busy one fails before any work; then AWS, the functions, the API, the file."""
+    aws = _bound(EmbeddedAws, options.aws_port, "AWS_PORT")
+    running.callback(aws.stop)
+    api = _bound(GatewayServer, options.api_port, "PORT")
+    running.callback(api.stop)
+    template = load_template()
+    specs = functions(template)
+    options.code.check(template, specs.values())
+    refs = local_refs(template, stack_name=STACK_NAME, region=REGION, account_id=ACCOUNT_ID)
+    configure_process(specs.values(), refs, aws.endpoint_url)
+    aws.start()
+    pool, settings = _provision(aws.endpoint_url, template, refs)
+    users = create_users(aws.endpoint_url, pool, DEMO_USERS, password_for(pool.password_policy))
+    loaded = load_functions(template, specs.values(), options.code)
+    authorizer = CognitoAuthorizer.for_pool(aws.endpoint_url, pool.issuer, pool.id, pool.client_ids.values())
+    api.start(Gateway(Router(loaded.values()), authorizer, settings, ACCOUNT_ID))
+    stack = StackInfo(
+        api_url=api.url,
+        aws_endpoint_url=aws.endpoint_url,
+        region=REGION,
+        user_pool_id=pool.id,
+        user_pool_client_id=next(iter(pool.client_ids.values())),
+        users=users,
+    )
+    stack.write(options.stack_file)
+    running.callback(_remove_if_unchanged, options.stack_file, stack)
+    return stack, loaded
+
+
+def _provision(endpoint_url: str, template: dict[str, Any], refs: dict[str, str]) -> tuple[UserPool, ApiSettings]:
+    """The template's tables and user pools; the pool returned is the one the API's authorizer names."""
+    create_tables(endpoint_url, template)
+    pools = create_user_pools(endpoint_url, template, refs)
+    settings = ApiSettings.from_template(template, refs)
+    return next(pool for pool in pools.values() if pool.arn == settings.authorizer_pool_arn), settings
+
+
+def _bound[Server: (EmbeddedAws, GatewayServer)](server: type[Server], port: int, variable: str) -> Server:
+    try:
+        return server(port)
+    except OSError as failure:
+        raise PortUnavailable(
+            f"cannot listen on 127.0.0.1:{port} ({os.strerror(failure.errno or 0)}); set {variable} to a free port, "
+            f"e.g. `make run {variable}={port + 1}`"
+        ) from None
+
+
+def _remove_if_unchanged(path: Path, stack: StackInfo) -> None:
+    """Remove the stack file on the way out, unless another stack has written its own there since."""
+    try:
+        if StackInfo.read(path) == stack:
+            path.unlink()
+    except (OSError, ValueError, TypeError):
+        return
+
+
+def banner(options: Options, stack: StackInfo, loaded: dict[str, LocalFunction], seconds: float) -> str:
+    """What a developer needs to start: URLs, routes, users and a request to paste."""
+    routes = [
+        f"    {route.method:<7} {route.path:<42} {logical_id}"
+        for logical_id, function in loaded.items()
+        for route in function.spec.routes
+    ]
+    shadowed = modules_not_from_layers(options.code.layer_dirs(load_template()))
+    sign_in = "make -s token USER=alice"
+    if options.stack_file != DEFAULT_STACK_FILE:
+        sign_in = f"STACK_FILE={options.stack_file} {sign_in}"
+    lines = [
+        f"chatgroup local stack ready in {seconds:.1f} s, serving {options.code.describe()}",
+        f"  API            {stack.api_url}",
+        *routes,
+        f"  AWS (moto)     {stack.aws_endpoint_url}   region {stack.region}",
+        f"  User pool      {stack.user_pool_id}   app client {stack.user_pool_client_id}",
+        f"  Users          {', '.join(stack.users)}   password {next(iter(stack.users.values()))}",
+        f"  Stack file     {_shown(options.stack_file)}",
+        *([f"  Note           from .venv, not the layer: {', '.join(shadowed)}"] if shadowed else []),
+        "",
+        "Create a group as alice:",
+        f"  curl -s -X POST {stack.api_url}/api/v1/chatgroup/create \\",
+        f'    -H "Authorization: $({sign_in})" -H "Content-Type: application/json" \\',
+        """    -d '{"name": "Board games", "capacity": 5}'""",
+        "",
+        "Ctrl-C stops the stack.",
+    ]
+    return "\n".join(lines)
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""End-to-end tests: the local stack over HTTP, with tokens from its embedded Cognito."""

@@ -1,0 +1,106 @@
+"""`make invoke` and `make token`, run as their modules with the stack file of the test stack."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from devstack.lambda_runtime import proxy_event
+from devstack.stackfile import StackInfo
+from devstack.template import ROOT
+from tests.e2e.conftest import StackProcess, User, stack_environment
+
+CLAIMS = {"cognito:username": "carol", "token_use": "id"}
+
+
+def run_module(module: str, *arguments: str, stack_file: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
+        [sys.executable, "-m", module, *arguments],
+        cwd=ROOT,
+        env=stack_environment(stack_file.parent, STACK_FILE=str(stack_file)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def write_event(folder: Path, event: dict[str, Any]) -> Path:
+    path = folder / "event.json"
+    path.write_text(json.dumps(event))
+    return path
+
+
+def test_invoke_runs_against_the_running_stack(running: StackProcess, alice: User, tmp_path: Path) -> None:
+    # Given a group alice created through the API, and an event reading it
+    group = alice.create_group(name="Invoked")["chatgroup_id"]
+    event = proxy_event(
+        "GET",
+        "/api/v1/chatgroup/get/{chatgroup_id}",
+        claims=CLAIMS,
+        path=f"/api/v1/chatgroup/get/{group}",
+        path_parameters={"chatgroup_id": group},
+    )
+
+    # When GetChatgroupFunction is invoked with it
+    result = run_module(
+        "devstack.invoke", "GetChatgroupFunction", str(write_event(tmp_path, event)), stack_file=running.stack_file
+    )
+
+    # Then it ran against the stack's AWS: it found the group, and stdout is the response alone
+    assert result.returncode == 0, result.stderr
+    response = json.loads(result.stdout)
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["Name"] == "Invoked"
+
+
+def test_invoke_without_a_running_stack_starts_its_own_aws(tmp_path: Path) -> None:
+    # Given no running stack, and an event creating a group
+    event = proxy_event("POST", "/api/v1/chatgroup/create", claims=CLAIMS, body={"name": "Standalone", "capacity": 2})
+
+    # When CreateChatgroupFunction is invoked with it
+    result = run_module(
+        "devstack.invoke",
+        "CreateChatgroupFunction",
+        str(write_event(tmp_path, event)),
+        stack_file=tmp_path / "none.json",
+    )
+
+    # Then the function created the group in an embedded AWS of its own
+    assert result.returncode == 0, result.stderr
+    response = json.loads(result.stdout)
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["sqs"].endswith(".fifo")
+
+
+def test_invoke_of_an_unknown_function_names_the_known_ones(tmp_path: Path) -> None:
+    # When a function the template does not declare is invoked
+    event = write_event(tmp_path, {})
+    result = run_module("devstack.invoke", "NoSuchFunction", str(event), stack_file=tmp_path / "none.json")
+
+    # Then the error says so in one line, listing the functions there are
+    assert result.returncode == 1
+    assert "NoSuchFunction is not a function of template.yaml" in result.stderr
+    assert "GetInboxFunction" in result.stderr
+
+
+def test_token_command_prints_an_id_token_the_api_accepts(running: StackProcess, stack: StackInfo) -> None:
+    # When `make token USER=bob` runs against the running stack
+    result = run_module("devstack.signin", "bob", stack_file=running.stack_file)
+
+    # Then it prints one token, with which bob reads his inbox
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip()
+    assert User(name="bob", api_url=stack.api_url, token=token).call("GET", "/api/v1/inbox/get").status_code == 200
+
+
+def test_token_command_refuses_an_unknown_user(running: StackProcess) -> None:
+    # When a token is asked for a user the stack does not have
+    result = run_module("devstack.signin", "mallory", stack_file=running.stack_file)
+
+    # Then the error names the users there are
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "make token: mallory is not a user of the local stack; its users are alice, bob, carol, dave"
+    )

@@ -1,0 +1,64 @@
+"""Starting and stopping the local stack: one command up, one signal down, nothing left behind."""
+
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from devstack.stackfile import StackInfo
+from devstack.template import ROOT
+from tests.e2e.conftest import StackProcess, free_port, stack_environment
+
+
+def port_of(url: str) -> int:
+    return int(urlsplit(url).port or 0)
+
+
+def is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_signal_stops_the_stack_and_frees_its_ports(start_stack: Callable[..., StackProcess], signum: int) -> None:
+    # Given a running local stack
+    process = start_stack()
+    stack = process.wait_until_ready()
+
+    # When it receives Ctrl-C or SIGTERM
+    exit_code = process.stop(signum)
+
+    # Then it exits cleanly, no one listens on its ports any more, and its stack file is gone
+    assert exit_code == 0, process.output()
+    assert is_free(port_of(stack.api_url))
+    assert is_free(port_of(stack.aws_endpoint_url))
+    assert not process.stack_file.exists()
+
+
+@pytest.mark.parametrize("variable", ["PORT", "AWS_PORT"])
+def test_port_in_use_is_a_one_line_error(stack: StackInfo, tmp_path: Path, variable: str) -> None:
+    # Given the ports of the running stack
+    busy = {"PORT": port_of(stack.api_url), "AWS_PORT": port_of(stack.aws_endpoint_url)}
+    ports = {"PORT": str(free_port()), "AWS_PORT": str(free_port())} | {variable: str(busy[variable])}
+
+    # When a second stack is started on one of them
+    result = subprocess.run(
+        [sys.executable, "-m", "devstack.run"],
+        cwd=ROOT,
+        env=stack_environment(tmp_path, **ports),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    # Then it exits non-zero with one line naming the port and the variable to change
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"127.0.0.1:{busy[variable]}" in result.stderr
+    assert f"{variable}=" in result.stderr
