@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(dir $(PYTHON)):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 PYTEST_ARGS ?=
 
-.PHONY: install test lint typecheck validate unit build clean run invoke token e2e build-host
+.PHONY: install test lint typecheck validate build clean run invoke token e2e build-host openapi
 # make run BUILT=1 serves this `sam build` output instead of the sources.
 BUILD_DIR ?= .aws-sam/build
 
@@ -66,6 +66,10 @@ bench: install $(VENV)/.bench-installed
 $(VENV)/.bench-installed: $(VENV)/.installed bench/requirements.txt
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	touch $@
+
+# docs/openapi.json from the functions' resolvers; a test fails when it is stale.
+openapi: install
+	$(BIN)/python -m devstack.openapi > docs/openapi.json
 
 clean:
 	rm -rf $(VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
