@@ -7,6 +7,7 @@ import pytest
 
 from chatgroup import groups, inbox
 from chatgroup.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from chatgroup.models import InboxMessage
 from chatgroup.schemas import ApplicationMessageRequest, InvitationMessageRequest
 
 
@@ -126,3 +127,10 @@ def test_a_forged_page_token_naming_another_user_is_refused(aws) -> None:
 def test_a_garbled_page_token_is_refused(aws, token: str) -> None:
     with pytest.raises(InvalidRequest):
         inbox.list_inbox("alice", 5, token)
+
+
+def test_every_inbox_message_expires_a_month_after_it_was_sent(new_group) -> None:
+    group = new_group(creator="alice")
+    apply("dave", group.chatgroup_id)
+    [message] = InboxMessage.query("alice")
+    assert message.expires_at == message.created_at // 1000 + 30 * 86_400

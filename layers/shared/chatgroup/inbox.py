@@ -6,7 +6,7 @@ from chatgroup.access import is_live, load_group, refusal_of
 from chatgroup.clock import iso, now_ms
 from chatgroup.db import Transaction
 from chatgroup.errors import Conflict, Forbidden
-from chatgroup.models import Chatgroup, InboxMessage, Membership, pending_key
+from chatgroup.models import Chatgroup, InboxMessage, Membership, inbox_expiry, pending_key
 from chatgroup.pagination import newest_first
 from chatgroup.schemas import ApplicationMessageRequest, InboxMessageView, InboxPage, InvitationMessageRequest
 
@@ -71,6 +71,7 @@ def send_invitation(caller: str, request: InvitationMessageRequest) -> str:
 def _message(
     recipient: str, message_type: str, group: Chatgroup, sender: str, subject: str, text: str | None
 ) -> InboxMessage:
+    created_at = now_ms()
     return InboxMessage(
         recipient,
         pending_key(message_type, group.chatgroup_id, subject),
@@ -79,7 +80,8 @@ def _message(
         chatgroup_id=group.chatgroup_id,
         sender_id=sender,
         message=text,
-        created_at=now_ms(),
+        created_at=created_at,
+        expires_at=inbox_expiry(created_at),
     )
 
 

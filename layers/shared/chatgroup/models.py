@@ -99,7 +99,8 @@ class InboxMessage(Model):
     `pending_key` is `<type>#<chatgroup_id>#<subject>` for an application (subject: the
     applicant) or an invitation (subject: the invitee), so that a conditional put allows
     one pending message per group and user, and a decision finds it with one read.
-    Notices (a decision's outcome, a dismissal) are keyed `notice#...` and expire by TTL.
+    Notices (a decision's outcome, a dismissal) are keyed `notice#...`. Every message expires
+    by TTL, so that nothing lingers, e.g. a pending message that a dismissal's index read missed.
     """
 
     class Meta(_TableMeta):
@@ -119,6 +120,12 @@ class InboxMessage(Model):
 
 
 PENDING_TYPES = ("application", "invitation")
+INBOX_RETENTION_SECONDS = 30 * 86_400
+"""Inbox messages, pending or not, expire (DynamoDB TTL) a month after they were sent."""
+
+
+def inbox_expiry(created_at_ms: int) -> int:
+    return created_at_ms // 1000 + INBOX_RETENTION_SECONDS
 
 
 def pending_key(message_type: str, chatgroup_id: str, subject_id: str) -> str:

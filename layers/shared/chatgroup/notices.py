@@ -13,11 +13,9 @@ from uuid import uuid4
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chatgroup.clock import iso, now_ms
-from chatgroup.models import Chatgroup, InboxMessage
+from chatgroup.models import Chatgroup, InboxMessage, inbox_expiry
 from chatgroup.observability import count, logger
 from chatgroup.queues import send_to_group
-
-INBOX_NOTICE_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -69,5 +67,5 @@ def inbox_notice(
         chatgroup_id=chatgroup_id,
         sender_id=sender,
         created_at=created_at,
-        expires_at=created_at // 1000 + INBOX_NOTICE_DAYS * 86_400,
+        expires_at=inbox_expiry(created_at),
     )
