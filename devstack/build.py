@@ -55,7 +55,7 @@ def sam_build(build_dir: Path, architecture: str) -> None:
     """
     sam = Path(sys.executable).with_name("sam")
     env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    env |= {"SAM_CLI_TELEMETRY": "0"}
+    env |= {"SAM_CLI_TELEMETRY": "0", "LAMBDA_ARCHITECTURE": architecture}
     with tempfile.TemporaryDirectory(prefix="sam-build-") as scratch:
         template_file = Path(scratch) / "template.json"
         template_file.write_text(json.dumps(for_architecture(load_template(), architecture)))

@@ -11,7 +11,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
 from chatgroup.groups import create_chatgroup
-from chatgroup.idempotency import create_chatgroup_once
 from chatgroup.observability import tracer
 from chatgroup.schemas import CreateChatgroupRequest, CreateChatgroupResponse, IdempotencyKey
 
@@ -31,6 +30,9 @@ def create(
 ) -> CreateChatgroupResponse:
     caller = caller_id(app.current_event)
     if idempotency_key is not None:
+        # Imported on first use: Powertools idempotency brings boto3 and a client, ~50 ms of cold start.
+        from chatgroup.idempotency import create_chatgroup_once
+
         return create_chatgroup_once(caller, idempotency_key, request, app.lambda_context)
     group = create_chatgroup(caller, request)
     return CreateChatgroupResponse(chatgroup_id=group.chatgroup_id, sqs=group.queue_arn)

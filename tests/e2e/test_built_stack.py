@@ -123,3 +123,15 @@ def test_stack_serves_the_built_code(start_stack: Callable[..., StackProcess], b
     assert f"serving the build in {build_dir}" in process.output()
     from_venv = re.search(r"from \.venv, not the layer: (.*)", process.output())
     assert from_venv is None or "chatgroup" not in from_venv.group(1).split(", ")
+
+
+def test_the_built_layer_ships_bytecode_that_lambda_can_use_as_is(build_dir: Path) -> None:
+    """/opt is read-only in Lambda: without .pyc in the layer every cold start compiles it from source."""
+    sources = sorted((build_dir / "SharedLayer" / "python").rglob("*.py"))
+    assert sources
+    flags = {}
+    for source in sources:
+        compiled = Path(importlib.util.cache_from_source(str(source)))
+        assert compiled.exists(), f"{source} ships without bytecode"
+        flags[source] = int.from_bytes(compiled.read_bytes()[4:8], "little")
+    assert set(flags.values()) == {1}, "bytecode must be unchecked-hash (flags 1), valid whatever the zip's timestamps"

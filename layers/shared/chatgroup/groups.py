@@ -156,7 +156,8 @@ def dismiss_chatgroup(caller: str, chatgroup_id: str, creator_id: str) -> None:
         )
     members = list(Membership.query(chatgroup_id, consistent_read=True))
     pending = [item for item in InboxMessage.by_chatgroup.query(chatgroup_id) if is_pending(item.pending_key)]
-    _tell_dismissed({m.user_id for m in members} | {subject_of(item.pending_key) for item in pending}, group)
+    told = {m.user_id for m in members} | {subject_of(item.pending_key) for item in pending}
+    _tell_dismissed(told - {group.creator_id}, group)
     _remove_all(Membership, members)
     _remove_all(InboxMessage, pending)
     delete_group_queue(group.queue_url)
@@ -168,7 +169,7 @@ def dismiss_chatgroup(caller: str, chatgroup_id: str, creator_id: str) -> None:
 
 
 def _tell_dismissed(users: set[str], group: Chatgroup) -> None:
-    """Each member and each user a pending message was about learns it in their inbox, since the queue goes.
+    """Members and users a pending message was about learn it in their inbox, since the queue goes.
 
     The notice's key is fixed per group, so a retried dismissal overwrites it rather than repeating it.
     """
