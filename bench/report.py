@@ -1,0 +1,219 @@
+"""Tables of a bench run, as Markdown: printed by `make bench` and written into docs/BENCHMARKS.md.
+
+Only the block between the markers of BENCHMARKS.md is replaced, so the analysis written
+around it survives a new run.
+"""
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+START = "<!-- bench:results:start -->"
+END = "<!-- bench:results:end -->"
+_DOC_HEAD = """# Benchmarks
+
+`make bench` measures cold start, AWS calls per operation, write cost vs group size and local
+throughput, side by side in one run; the block below is rewritten by each run.
+
+"""
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _short(name: str) -> str:
+    return name.removesuffix("Function")
+
+
+def cold_start(part: dict[str, Any], reference: dict[str, Any] | None) -> str:
+    before = {row["name"]: row for row in (reference or {}).get("results", [])}
+    header = ["function", "median ms", "middle half ms", "ratio to baseline", f"≤ {part['target_ratio']}x"]
+    if before:
+        header.append("ratio before")
+    rows = []
+    for row in part["results"]:
+        cells = [
+            _short(row["name"]),
+            f"{row['median_ms']:.0f}",
+            f"{row['q1_ms']:.0f}-{row['q3_ms']:.0f}",
+            f"{row['ratio']:.2f}x",
+            "—" if row["name"] == "baseline" else ("yes" if row["within_target"] else "**no**"),
+        ]
+        if before:
+            old = before.get(row["name"])
+            cells.append(f"{old['ratio']:.2f}x" if old else "—")
+        rows.append(cells)
+    intro = (
+        f"Python {part['python']} ({part['interpreter']}), {part['rounds']} interleaved runs per target; "
+        f"measure: {part['measure']}."
+    )
+    if reference:
+        intro += f" *Before*: {reference.get('label', 'previous results.json')}."
+    return intro + "\n\n" + table(header, rows)
+
+
+def breakdown(part: dict[str, Any]) -> str:
+    """Self time per package (ms) for each target, in the run with the median total."""
+    targets = list(part["breakdown"])
+    packages: list[str] = []
+    for target in targets:
+        for name, ms in part["breakdown"][target]["by_package_ms"].items():
+            if ms >= 0.5 and name not in packages:
+                packages.append(name)
+    rows = [
+        [name, *(f"{part['breakdown'][t]['by_package_ms'].get(name, 0):.1f}" for t in targets)] for name in packages
+    ]
+    rest = [
+        sum(ms for name, ms in part["breakdown"][t]["by_package_ms"].items() if name not in packages) for t in targets
+    ]
+    rows.append(["others (under 0.5 ms each)", *(f"{ms:.1f}" for ms in rest)])
+    rows.append(["**total import**", *(f"**{part['breakdown'][t]['total_ms']:.0f}**" for t in targets)])
+    return table(["package (ms, `-X importtime` self time)", *map(_short, targets)], rows)
+
+
+def our_imports(part: dict[str, Any]) -> str:
+    """The slowest function's and the median function's costliest imports, side by side."""
+    functions = sorted((row for row in part["results"] if row["name"] != "baseline"), key=lambda row: row["median_ms"])
+    shown = list(dict.fromkeys([functions[-1]["name"], functions[len(functions) // 2]["name"]]))
+    sections = []
+    for name in shown:
+        rows = [[e["importer"], e["module"], f"{e['ms']:.1f}"] for e in part["breakdown"][name]["our_imports"]]
+        sections.append(
+            f"Costliest imports made by our modules in {_short(name)} (cumulative ms; who imports a shared "
+            "dependency first pays for it here, so read these with the package table above):\n\n"
+            + table(["our module", "imports", "ms"], rows)
+        )
+    return "\n\n".join(sections)
+
+
+def experiments(part: dict[str, Any]) -> str:
+    functions = part["functions"]
+    header = ["variant", *(f"{_short(f)} ms (saving, ratio)" for f in functions), "proposal"]
+    rows = [
+        [
+            row["variant"],
+            *(
+                f"{cell['median_ms']:.0f} ({cell['saving_ms']:+.0f}, {cell['ratio']:.2f}x)"
+                for cell in (row["functions"][f] for f in functions)
+            ),
+            row["proposal"],
+        ]
+        for row in part["variants"]
+    ]
+    note = (
+        f"Baseline {part['baseline_ms']:.0f} ms; {part['rounds']} interleaved runs; saving = median over runs of "
+        "(control - variant) in the same round, so positive is faster."
+    )
+    if part["not_applicable"]:
+        note += f" Not applicable to the current code: {', '.join(part['not_applicable'])}."
+    return note + "\n\n" + table(header, rows)
+
+
+def aws_calls(rows: list[dict[str, Any]]) -> str:
+    body = [
+        [
+            row["operation"],
+            row["calls"],
+            row["minimum"],
+            row["wcu"],
+            ", ".join(row["made"]),
+            row["minimum_reasoning"],
+            "; ".join(row["above_minimum"]) or "—",
+        ]
+        for row in rows
+    ]
+    return table(["operation", "calls", "min", "WCU", "calls made", "minimum because", "above the minimum"], body)
+
+
+def aws_calls_short(rows: list[dict[str, Any]]) -> str:
+    body = [
+        [
+            row["operation"],
+            row["calls"],
+            row["minimum"],
+            row["wcu"],
+            "; ".join(x.split(":")[0] for x in row["above_minimum"]),
+        ]
+        for row in rows
+    ]
+    return table(["operation", "calls", "min", "WCU", "above the minimum"], body)
+
+
+def write_cost(part: dict[str, Any]) -> str:
+    sizes = part["sizes"]
+    rows = []
+    for operation in part["operations"]:
+        costs = {r["size"]: r for r in part["results"] if r["operation"] == operation}
+        largest = costs[sizes[-1]]["by_table"]
+        rows.append(
+            [
+                operation,
+                *(costs[size]["wcu"] for size in sizes),
+                "yes" if part["constant"][operation] else "**no**",
+                ", ".join(f"{name} {units}" for name, units in largest.items()),
+            ]
+        )
+    header = ["operation", *(f"WCU @ {size:,}" for size in sizes), "same at every size", "where (largest group)"]
+    return table(header, rows)
+
+
+def http(part: dict[str, Any]) -> str:
+    if part["status"] != "ok":
+        return f"**{part['status']}**: {part['note']}"
+    rows = [
+        [r["operation"], r["concurrency"], r["requests"], r["rps"], r["p50_ms"], r["p99_ms"]] for r in part["results"]
+    ]
+    return part["note"] + "\n\n" + table(["operation", "concurrency", "requests", "req/s", "p50 ms", "p99 ms"], rows)
+
+
+def render(results: dict[str, Any], plots: dict[str, str]) -> str:
+    """The whole generated block: one section per part, plots linked where they were drawn."""
+    run = results["run"]
+    sections = [
+        f"Run of {run['finished_at']} on {run['cpus']} CPUs, commit {run['commit']}"
+        f"{' (uncommitted changes)' if run['dirty'] else ''}, {run['seconds']:.0f} s in all.",
+    ]
+    if "cold_start" in results:
+        part = results["cold_start"]
+        sections += ["### 1. Cold start", cold_start(part, results.get("cold_start_reference"))]
+        sections += [f"![cold start]({plots['cold_start']})"] if "cold_start" in plots else []
+        sections += ["#### Where the import time goes", breakdown(part), our_imports(part)]
+    if "cold_start_experiments" in results:
+        sections += ["#### Proposals, measured on scratch copies", experiments(results["cold_start_experiments"])]
+    if "aws_calls" in results:
+        sections += ["### 2. AWS calls per operation", aws_calls(results["aws_calls"])]
+    if "write_cost" in results:
+        sections += ["### 3. Write cost vs group size", write_cost(results["write_cost"])]
+        sections += [f"![write cost]({plots['write_cost']})"] if "write_cost" in plots else []
+    if "http" in results:
+        sections += ["### 4. Local stack over HTTP", http(results["http"])]
+    return "\n\n".join(sections)
+
+
+def terminal(results: dict[str, Any]) -> str:
+    """What `make bench` prints: the tables without the long reasoning columns."""
+    parts = []
+    if "cold_start" in results:
+        parts += ["COLD START", cold_start(results["cold_start"], results.get("cold_start_reference"))]
+    if "cold_start_experiments" in results:
+        parts += ["COLD START PROPOSALS", experiments(results["cold_start_experiments"])]
+    if "aws_calls" in results:
+        parts += ["AWS CALLS PER OPERATION", aws_calls_short(results["aws_calls"])]
+    if "write_cost" in results:
+        parts += ["WRITE COST VS GROUP SIZE", write_cost(results["write_cost"])]
+    if "http" in results:
+        parts += ["LOCAL STACK OVER HTTP", http(results["http"])]
+    return "\n\n".join(parts)
+
+
+def update_document(path: Path, block: str) -> None:
+    """Replace the generated block of BENCHMARKS.md, keeping whatever was written around it."""
+    text = path.read_text() if path.exists() else _DOC_HEAD + START + "\n" + END + "\n"
+    if START not in text or END not in text:
+        text = text.rstrip() + "\n\n" + START + "\n" + END + "\n"
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    path.write_text(f"{head}{START}\n{block}\n{END}{tail}")
