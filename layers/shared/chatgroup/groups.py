@@ -1,6 +1,5 @@
 """Creating, reading, changing and dismissing a chatgroup."""
 
-import logging
 from collections.abc import Iterable
 from typing import Any
 from uuid import uuid4
@@ -12,14 +11,12 @@ from pynamodb.models import Model
 from chatgroup.access import group_not_found, is_live, load_group, require_creator
 from chatgroup.clock import iso, now_ms
 from chatgroup.db import Transaction, conditional
-from chatgroup.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from chatgroup.errors import Conflict, Forbidden, InvalidRequest, NotFound, ServiceUnavailable
 from chatgroup.models import Chatgroup, InboxMessage, Membership, is_pending, subject_of
 from chatgroup.notices import announce, inbox_notice
-from chatgroup.observability import count
+from chatgroup.observability import count, logger
 from chatgroup.queues import create_group_queue, delete_group_queue
 from chatgroup.schemas import ChatgroupChanges, ChatgroupView, CreateChatgroupRequest
-
-logger = logging.getLogger(__name__)
 
 
 def create_chatgroup(caller: str, request: CreateChatgroupRequest) -> Chatgroup:
@@ -73,7 +70,7 @@ def _discard_queue(queue_url: str) -> None:
     """Roll back a queue whose group was not written; if even that fails, say which queue to clean up."""
     try:
         delete_group_queue(queue_url)
-    except Exception:
+    except ServiceUnavailable:
         logger.exception("Orphan chat queue left for cleanup", extra={"queue_url": queue_url})
 
 
