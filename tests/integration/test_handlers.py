@@ -439,3 +439,9 @@ def test_attrs_that_is_not_json_is_400(invoke: Invoke) -> None:
     reply = put(invoke, "put_update", "alice", chatgroup_id=chatgroup_id, attrs="name=x")
     assert_failed(reply, 400)
     assert "attrs must be a JSON object" in reply.body["reason"]
+
+
+def test_a_body_that_is_not_declared_json_is_400(invoke: Invoke) -> None:
+    reply = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers={"Content-Type": "text/plain"})
+    assert_failed(reply, 400)
+    assert "Content-Type: application/json" in reply.body["reason"]

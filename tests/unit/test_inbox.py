@@ -134,3 +134,16 @@ def test_every_inbox_message_expires_a_month_after_it_was_sent(new_group) -> Non
     apply("dave", group.chatgroup_id)
     [message] = InboxMessage.query("alice")
     assert message.expires_at == message.created_at // 1000 + 30 * 86_400
+
+
+def test_a_member_inviting_themselves_is_told_they_are_already_a_member(new_group) -> None:
+    group = new_group(creator="alice", members=("bob",))
+    with pytest.raises(Conflict, match="bob is already a member"):
+        invite("bob", "bob", group.chatgroup_id)
+
+
+def test_a_stranger_inviting_themselves_is_told_only_members_invite(new_group) -> None:
+    group = new_group(creator="alice")
+    with pytest.raises(Forbidden, match="Only members"):
+        invite("carol", "carol", group.chatgroup_id)
+    assert inbox.list_inbox("carol", 20, None).messages == []

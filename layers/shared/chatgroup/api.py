@@ -6,7 +6,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
@@ -25,6 +28,7 @@ def create_app() -> APIGatewayRestResolver:
     app.use([_limit_body_size])
     app.exception_handler(ChatgroupError)(_refused)
     app.exception_handler(RequestValidationError)(_invalid)
+    app.exception_handler(RequestUnsupportedContentType)(_not_json)
     app.exception_handler([PynamoDBException, BotoCoreError, ClientError])(_unavailable)
     app.exception_handler(Exception)(_internal)
     return app
@@ -81,6 +85,10 @@ def _invalid(error: RequestValidationError) -> Response[str]:
     reason = "; ".join(_describe(detail) for detail in error.errors()[:3])
     logger.info("Request invalid", extra={"reason": reason})
     return _fail(HTTPStatus.BAD_REQUEST, reason)
+
+
+def _not_json(error: RequestUnsupportedContentType) -> Response[str]:
+    return _fail(HTTPStatus.BAD_REQUEST, "Send the request body as JSON, with Content-Type: application/json.")
 
 
 def _describe(detail: dict[str, Any]) -> str:

@@ -42,6 +42,8 @@ def send_invitation(caller: str, request: InvitationMessageRequest) -> str:
     """A member invites someone who is not; one pending invitation per group and invitee."""
     group = load_group(request.chatgroup_id)
     invitee = request.who_to_invite
+    if invitee == caller:
+        raise _self_invitation(group, caller)
     message = _message(invitee, "invitation", group, caller, invitee, request.message)
     send = Transaction()
     send.check(Chatgroup, group.chatgroup_id, condition=is_live(), error=lambda: refusal_of(group.chatgroup_id))
@@ -66,6 +68,13 @@ def send_invitation(caller: str, request: InvitationMessageRequest) -> str:
     )
     send.commit()
     return message.message_id
+
+
+def _self_invitation(group: Chatgroup, caller: str) -> Conflict | Forbidden:
+    """Nobody invites themselves; say why in the caller's terms (one transaction cannot check one item twice)."""
+    if Membership.count(group.chatgroup_id, Membership.user_id == caller, consistent_read=True):
+        return Conflict(f"{caller} is already a member of this chatgroup.")
+    return Forbidden("Only members of the chatgroup may invite.")
 
 
 def _message(
