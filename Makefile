@@ -67,6 +67,15 @@ $(VENV)/.bench-installed: $(VENV)/.installed bench/requirements.txt
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	touch $@
 
+# Schemathesis against a local stack of its own, long: FUZZ_EXAMPLES fuzzed cases per operation (plus its
+# coverage phase and non-JSON bodies), thousands in all; FUZZ_SEED=<n> for other cases. `make test` runs 15.
+.PHONY: fuzz
+FUZZ_EXAMPLES ?= 400
+FUZZ_SEED ?= 20261124
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) FUZZ_REPORT=.local/reliability/make-fuzz.txt \
+		$(BIN)/python -m pytest tests/reliability/test_fuzz.py -s $(PYTEST_ARGS)
+
 # docs/openapi.json from the functions' resolvers; a test fails when it is stale.
 openapi: install
 	$(BIN)/python -m devstack.openapi > docs/openapi.json

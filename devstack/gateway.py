@@ -17,13 +17,20 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from devstack.auth import CognitoAuthorizer, Unauthorized
 from devstack.aws import SHUTDOWN_POLL_SECONDS
 from devstack.lambda_runtime import LocalFunction, proxy_event
-from devstack.template import Route, UnsupportedTemplate, api_properties, resolve, resources_of_type
+from devstack.template import ROOT, Route, UnsupportedTemplate, api_properties, resolve, resources_of_type
 
 logger = logging.getLogger("devstack.gateway")
 
 JSON = "application/json"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 """API Gateway refuses larger request bodies."""
+OPENAPI_PATH = "/api/v1/openapi.json"
+"""Where the local stack serves the API's OpenAPI document, without a token; not a route of template.yaml."""
+OPENAPI_DOCUMENT = ROOT / "docs" / "openapi.json"
+"""The committed document (`make openapi`), read on every request so a regenerated one is served at once.
+
+Not imported from devstack.openapi, which imports Powertools from .venv before the layers are on sys.path.
+"""
 _PARAMETER = re.compile(r"\{([^}]+?)(\+?)\}")
 _CORS_HEADERS = {
     "AllowOrigin": "Access-Control-Allow-Origin",
@@ -174,6 +181,8 @@ class Gateway:
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         request_id = str(uuid.uuid4())
+        if request.path == OPENAPI_PATH and request.method in ("GET", "HEAD"):
+            return self._openapi_document(request_id)
         methods = self.router.methods_at(request.path)
         if request.method == "OPTIONS" and methods and "OPTIONS" not in methods and self.settings.cors is not None:
             return self._preflight(request, methods, request_id)
@@ -186,6 +195,16 @@ class Gateway:
             return self._refusal(401, "Unauthorized", "UNAUTHORIZED", request_id)
         endpoint, parameters = found
         return self._invoke(endpoint, self._event(request, endpoint, parameters, claims, request_id), request_id)
+
+    def _openapi_document(self, request_id: str) -> HttpResponse:
+        """docs/openapi.json as committed, to anyone, with the CORS origin so a browser's API viewer can read it."""
+        origin = (self.settings.cors or {}).get(_CORS_HEADERS["AllowOrigin"])
+        headers = [("Content-Type", JSON), ("x-amzn-RequestId", request_id)]
+        headers += [(_CORS_HEADERS["AllowOrigin"], origin)] if origin else []
+        try:
+            return HttpResponse(status=200, headers=headers, body=OPENAPI_DOCUMENT.read_bytes())
+        except FileNotFoundError:
+            return HttpResponse(status=404, headers=headers, body=b'{"message":"docs/openapi.json is missing"}')
 
     def _preflight(self, request: HttpRequest, methods: set[str], request_id: str) -> HttpResponse:
         """SAM's mock OPTIONS method: the Cors headers, and by default the path's methods."""
@@ -299,6 +318,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     server: "GatewayServer"
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle on, the body of a kept-alive
+    # response waits ~40 ms for the client's delayed ACK.
+    disable_nagle_algorithm = True
     _UNSENT = frozenset({"content-length", "connection", "transfer-encoding"})
 
     def _serve(self) -> None:
@@ -370,6 +392,8 @@ class GatewayServer(ThreadingHTTPServer):
     """The API's port; bound at construction, so a port in use fails before anything else starts."""
 
     daemon_threads = True
+    # Bursts of clients (the race tests open 50 at once) must queue, not be reset.
+    request_queue_size = 128
     gateway: Gateway
 
     def __init__(self, port: int, host: str = "127.0.0.1") -> None:

@@ -112,23 +112,23 @@ def prepend_to_path(directories: Iterable[Path]) -> None:
         sys.path.insert(0, str(directory))
 
 
+_ONE_EVENT_AT_A_TIME = threading.Lock()
+"""Powertools keeps the current event in state shared by every resolver of a process, so the local
+stack, which runs every function in one process, handles one event at a time across all of them."""
+
+
 @dataclass
 class LocalFunction:
-    """A loaded function; like one warm execution environment, it handles one event at a time.
-
-    Handlers keep per-request state in module globals (Powertools' resolver holds the current
-    event), so two requests must never run one handler concurrently.
-    """
+    """A loaded function, invoked like one warm execution environment (see `_ONE_EVENT_AT_A_TIME`)."""
 
     spec: FunctionSpec
     handler: Handler
     timeout_seconds: int
     memory_mb: int
     arn: str
-    _busy: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        with self._busy:
+        with _ONE_EVENT_AT_A_TIME:
             return self.handler(event, self.context())
 
     def context(self) -> LambdaContext:

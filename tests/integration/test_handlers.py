@@ -445,3 +445,9 @@ def test_a_body_that_is_not_declared_json_is_400(invoke: Invoke) -> None:
     reply = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers={"Content-Type": "text/plain"})
     assert_failed(reply, 400)
     assert "Content-Type: application/json" in reply.body["reason"]
+
+
+def test_a_multipart_body_without_a_boundary_is_400(invoke: Invoke) -> None:
+    headers = {"Content-Type": "multipart/form-data"}
+    reply = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers=headers)
+    assert_failed(reply, 400)

@@ -1,0 +1,195 @@
+"""The reliability suite's local stack, as many signed-in users as it needs, and a snapshot of its AWS.
+
+Stacks are started as the end-to-end tests start them (`python -m devstack.run` on free
+ports), but this folder has its own: fuzzing and races leave a lot behind, and moto
+deep-copies every table a transaction touches, so a stack slows down as it fills (the
+authorization matrix starts stacks of its own for that reason). Users are created in the
+stack's user pool on first use: the matrix needs more kinds of caller, and the races more
+applicants, than the four demo users.
+"""
+# ruff: noqa: F811 - the end-to-end fixture imported below is, as pytest wants, a parameter of the ones here
+
+import json
+import threading
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+import requests
+
+from devstack.aws import FAKE_CREDENTIALS, UserPool, cognito, create_users, dynamodb
+from devstack.stackfile import StackInfo
+from tests.e2e.conftest import StackProcess, User, start_stack  # noqa: F401 - a fixture of this folder too
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import ScanOutputTypeDef
+    from mypy_boto3_sqs import SQSClient
+
+TIMEOUT_SECONDS = 30
+IDEMPOTENCY = "IdempotencyTable"
+"""The one table without a chatgroup_id; the local stack names each table of template.yaml by its logical id."""
+
+
+@dataclass
+class Caller(User):
+    """A user of the API whose every request opens its own connection; no token at all when `token` is empty.
+
+    One connection per request makes a caller safe to share between threads, and fast: on a
+    kept-alive connection the local gateway's answer waits ~40 ms for the client's delayed ACK
+    (it sends headers and body in two writes and keeps Nagle's algorithm on), ~5 ms otherwise.
+    """
+
+    def call(self, method: str, path: str, body: Any = None, **params: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return requests.request(
+            method, f"{self.api_url}{path}", json=body, params=params, headers=headers, timeout=TIMEOUT_SECONDS
+        )
+
+
+class Accounts:
+    """Users of the stack's user pool by name: created on first use, signed in once, shared by every test.
+
+    A boto3 client costs ~70 ms to make, ten times a sign-in: `sign_up` creates many users with
+    one, and every sign-in goes through one kept here.
+    """
+
+    def __init__(self, stack: StackInfo) -> None:
+        self._stack = stack
+        self._password = next(iter(stack.users.values()))
+        self._pool = UserPool(id=stack.user_pool_id, arn="", password_policy={})
+        self._cognito = cognito(stack.aws_endpoint_url)
+        self._signed_in: dict[str, Caller] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str) -> Caller:
+        return self.sign_up(name)[0]
+
+    def sign_up(self, *names: str) -> list[Caller]:
+        """The users, created in the pool and signed in unless they were."""
+        with self._lock:
+            unknown = [name for name in names if name not in self._signed_in and name not in self._stack.users]
+            if unknown:
+                create_users(self._stack.aws_endpoint_url, self._pool, list(dict.fromkeys(unknown)), self._password)
+            for name in names:
+                if name not in self._signed_in:
+                    self._signed_in[name] = Caller(name=name, api_url=self._stack.api_url, token=self._id_token(name))
+            return [self._signed_in[name] for name in names]
+
+    def _id_token(self, name: str) -> str:
+        """As tests/e2e's sign_in, with this instance's client."""
+        result = self._cognito.initiate_auth(
+            ClientId=self._stack.user_pool_client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": name, "PASSWORD": self._password},
+        )
+        return result["AuthenticationResult"]["IdToken"]
+
+    def anonymous(self) -> Caller:
+        """Someone who sends no Authorization header at all."""
+        return Caller(name="(no token)", api_url=self._stack.api_url, token="")
+
+    def forged(self, name: str) -> Caller:
+        """`name`'s real ID token with its signature altered: well formed, but not signed by the pool."""
+        header, payload, signature = self(name).token.split(".")
+        altered = ("B" if signature[0] == "A" else "A") + signature[1:]
+        return Caller(name="(invalid token)", api_url=self._stack.api_url, token=f"{header}.{payload}.{altered}")
+
+
+STOP_SECONDS = 60
+"""A stack that served thousands of requests spends seconds collecting garbage as it exits: past e2e's 10."""
+
+
+def stop(*processes: StackProcess) -> None:
+    """SIGTERM to every stack first, then wait for each: they collect their garbage side by side."""
+    for process in processes:
+        process.process.terminate()
+    for process in processes:
+        process.process.wait(STOP_SECONDS)
+
+
+@pytest.fixture(scope="package")
+def stack(start_stack: Callable[..., StackProcess]) -> Iterator[StackInfo]:
+    process = start_stack()
+    yield process.wait_until_ready()
+    stop(process)
+
+
+@pytest.fixture(scope="package")
+def accounts(stack: StackInfo) -> Accounts:
+    return Accounts(stack)
+
+
+@dataclass(frozen=True)
+class AwsState:
+    """What the embedded AWS holds: how many items each table has, every queue, every item about some groups.
+
+    Counting every table catches any item a request adds or removes, anywhere; the full items
+    of the groups a test works on catch any change to them. Reading every item of every table
+    instead would cost a Scan per table whose price grows with what earlier tests created.
+    """
+
+    counts: dict[str, int]
+    queues: frozenset[str]
+    items: frozenset[str]
+
+    def changes_since(self, before: "AwsState") -> list[str]:
+        """What differs from `before`: item counts, then queues and items that appeared (+) or disappeared (-)."""
+        changes = [
+            f"{table}: {before.counts.get(table)} -> {self.counts.get(table)} items"
+            for table in sorted(set(before.counts) | set(self.counts))
+            if before.counts.get(table) != self.counts.get(table)
+        ]
+        for kind, old, new in (("queue", before.queues, self.queues), ("item", before.items, self.items)):
+            changes += [f"- {kind} {gone}" for gone in sorted(old - new)]
+            changes += [f"+ {kind} {added}" for added in sorted(new - old)]
+        return changes
+
+
+class AwsSnapshots:
+    """Reads the state of the stack's embedded AWS, through its APIs, as any client of it could."""
+
+    def __init__(self, stack: StackInfo) -> None:
+        self._dynamodb = dynamodb(stack.aws_endpoint_url)
+        self._sqs: SQSClient = boto3.client(
+            "sqs",
+            endpoint_url=stack.aws_endpoint_url,
+            region_name=stack.region,
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def take(self, groups: Collection[str] = ()) -> AwsState:
+        """Every table's item count, every queue's name, and every item about `groups`: group, members, messages.
+
+        One Scan per table: its ScannedCount is the table's size, and its filter returns only the
+        items about `groups`, which keeps it cheap however many items the table holds.
+        """
+        counts, items = {}, set()
+        for table in sorted(self._dynamodb.list_tables()["TableNames"]):
+            counts[table] = 0
+            for page in self._scan_about(table, groups):
+                counts[table] += page["ScannedCount"]
+                items |= {f"{table} {json.dumps(item, sort_keys=True)}" for item in page.get("Items", [])}
+        pages = self._sqs.get_paginator("list_queues").paginate(PaginationConfig={"PageSize": 1000})
+        queues = frozenset(url.rsplit("/", 1)[1] for page in pages for url in page.get("QueueUrls", []))
+        return AwsState(counts=counts, queues=queues, items=frozenset(items))
+
+    def _scan_about(self, table: str, groups: Collection[str]) -> Iterator["ScanOutputTypeDef"]:
+        paginator = self._dynamodb.get_paginator("scan")
+        if table == IDEMPOTENCY or not groups:
+            yield from paginator.paginate(TableName=table, Select="COUNT", ConsistentRead=True)
+            return
+        names = {f":group{index}": {"S": group} for index, group in enumerate(groups)}
+        yield from paginator.paginate(
+            TableName=table,
+            ConsistentRead=True,
+            FilterExpression=f"chatgroup_id IN ({', '.join(names)})",
+            ExpressionAttributeValues=names,
+        )
+
+
+@pytest.fixture(scope="package")
+def aws_snapshots(stack: StackInfo) -> AwsSnapshots:
+    return AwsSnapshots(stack)

@@ -1,0 +1,406 @@
+"""Races: requests that contend for the same group at the same moment keep every rule.
+
+Each race is written once and run two ways:
+- `direct`: the domain functions on threads against moto in server mode, where the calls
+  truly overlap, down to DynamoDB's conditions and transactions;
+- `http`: real requests to the local stack, sent at once. The local stack runs each
+  function's handler one request at a time, so requests to one function are serialized there
+  and only requests to different functions overlap; see test_local_stack.py for why those
+  can be mixed up today, and the races that are marked for it.
+
+Every thread waits at a barrier and fires with the others; every call has a timeout.
+"""
+
+import os
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+import requests
+
+from chatgroup import groups, inbox, membership
+from chatgroup.errors import ChatgroupError
+from chatgroup.models import Chatgroup, InboxMessage, Membership, is_pending
+from chatgroup.schemas import (
+    ApplicationDecision,
+    ApplicationMessageRequest,
+    ChatgroupChanges,
+    CreateChatgroupRequest,
+    InvitationDecision,
+    InvitationMessageRequest,
+    KickoutRequest,
+    LeaveRequest,
+)
+from devstack.aws import dynamodb
+from devstack.stackfile import StackInfo
+from devstack.template import ROOT
+from tests.reliability.conftest import Accounts
+
+CALL_SECONDS = 60
+REPORT = Path(os.environ.get("RACES_REPORT") or ROOT / ".local" / "reliability" / "races.txt")
+ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class Counters:
+    member_count: int
+    capacity: int
+
+
+class Api(Protocol):
+    """What a race does, answered as HTTP statuses, and what the tables hold afterwards."""
+
+    name: str
+
+    def create(self, creator: str, capacity: int, members: Sequence[str] = ()) -> str: ...
+    def apply(self, user: str, group: str) -> int: ...
+    def invite(self, inviter: str, group: str, invitee: str) -> int: ...
+    def accept_application(self, creator: str, group: str, applicant: str) -> int: ...
+    def accept_invitation(self, invitee: str, group: str, inviter: str) -> int: ...
+    def leave(self, user: str, group: str) -> int: ...
+    def kick_out(self, creator: str, group: str, user: str) -> int: ...
+    def set_capacity(self, creator: str, group: str, capacity: int) -> int: ...
+    def dismiss(self, creator: str, group: str) -> int: ...
+
+    def sign_up(self, *users: str) -> None:
+        """Make the users known before a race."""
+
+    def get_ready(self) -> None:
+        """Prepare the calling thread to call at once with others."""
+
+    def counters(self, group: str) -> Counters | None:
+        """The group item's counter and capacity; None once the item is gone."""
+
+    def members(self, group: str) -> set[str]:
+        """The users with a membership item of the group."""
+
+    def pending(self, group: str) -> list[str]:
+        """The keys of the pending applications and invitations about the group, in every inbox."""
+
+
+def status_of(call: Callable[[], object]) -> int:
+    try:
+        call()
+    except ChatgroupError as refused:
+        return int(refused.status)
+    return 200
+
+
+class DomainApi:
+    """The domain functions, called as the handlers call them, on moto in server mode."""
+
+    name = "direct"
+
+    def sign_up(self, *users: str) -> None:
+        return None
+
+    def get_ready(self) -> None:
+        return None
+
+    def create(self, creator: str, capacity: int, members: Sequence[str] = ()) -> str:
+        request = CreateChatgroupRequest(name="Race", capacity=capacity, memberlist=list(members))
+        return groups.create_chatgroup(creator, request).chatgroup_id
+
+    def apply(self, user: str, group: str) -> int:
+        return status_of(
+            lambda: inbox.send_application(user, ApplicationMessageRequest(type="application", chatgroup_id=group))
+        )
+
+    def invite(self, inviter: str, group: str, invitee: str) -> int:
+        request = InvitationMessageRequest(type="invitation", chatgroup_id=group, who_to_invite=invitee)
+        return status_of(lambda: inbox.send_invitation(inviter, request))
+
+    def accept_application(self, creator: str, group: str, applicant: str) -> int:
+        decision = ApplicationDecision(type="application", choice="accept", chatgroup_id=group, who_apply=applicant)
+        return status_of(lambda: membership.decide(creator, decision))
+
+    def accept_invitation(self, invitee: str, group: str, inviter: str) -> int:
+        decision = InvitationDecision(type="invitation", choice="accept", chatgroup_id=group, who_invite=inviter)
+        return status_of(lambda: membership.decide(invitee, decision))
+
+    def leave(self, user: str, group: str) -> int:
+        return status_of(lambda: membership.leave(user, LeaveRequest(type="leave", chatgroup_id=group, who_leave=user)))
+
+    def kick_out(self, creator: str, group: str, user: str) -> int:
+        request = KickoutRequest(type="kickout", chatgroup_id=group, who_to_kick_out=user, creator_id=creator)
+        return status_of(lambda: membership.kick_out(creator, request))
+
+    def set_capacity(self, creator: str, group: str, capacity: int) -> int:
+        return status_of(lambda: groups.update_chatgroup(creator, group, ChatgroupChanges(capacity=capacity)))
+
+    def dismiss(self, creator: str, group: str) -> int:
+        return status_of(lambda: groups.dismiss_chatgroup(creator, group, creator))
+
+    def counters(self, group: str) -> Counters | None:
+        try:
+            item = Chatgroup.get(group, consistent_read=True)
+        except Chatgroup.DoesNotExist:
+            return None
+        return Counters(member_count=int(item.member_count), capacity=int(item.capacity))
+
+    def members(self, group: str) -> set[str]:
+        return {item.user_id for item in Membership.query(group, consistent_read=True)}
+
+    def pending(self, group: str) -> list[str]:
+        scan = InboxMessage.scan(InboxMessage.chatgroup_id == group, consistent_read=True)
+        return sorted(item.pending_key for item in scan if is_pending(item.pending_key))
+
+
+class HttpApi:
+    """Requests to the local stack, each user with their own token; the tables read from its embedded AWS."""
+
+    name = "http"
+
+    def __init__(self, stack: StackInfo, accounts: Accounts) -> None:
+        self._api_url = stack.api_url
+        self._accounts = accounts
+        self._dynamodb = dynamodb(stack.aws_endpoint_url)
+        self._connection = threading.local()
+
+    def sign_up(self, *users: str) -> None:
+        self._accounts.sign_up(*users)
+
+    def get_ready(self) -> None:
+        """Open this thread's connection now: the local gateway's listen backlog is 5, so 50 connecting at once
+        would be reset. A preflight reaches no function; the race's request then reuses the connection."""
+        self._connection.session = requests.Session()
+        self._connection.session.options(f"{self._api_url}/api/v1/inbox/get", timeout=CALL_SECONDS).raise_for_status()
+
+    def _send(self, user: str, method: str, path: str, body: dict[str, Any]) -> int:
+        caller = self._accounts(user)
+        session = getattr(self._connection, "session", None)
+        if session is None:
+            return caller.call(method, path, body).status_code
+        headers = {"Authorization": f"Bearer {caller.token}"}
+        answer = session.request(method, f"{self._api_url}{path}", json=body, headers=headers, timeout=CALL_SECONDS)
+        session.close()
+        del self._connection.session
+        return answer.status_code
+
+    def create(self, creator: str, capacity: int, members: Sequence[str] = ()) -> str:
+        return self._accounts(creator).create_group(name="Race", capacity=capacity, memberlist=list(members))[
+            "chatgroup_id"
+        ]
+
+    def apply(self, user: str, group: str) -> int:
+        return self._send(user, "POST", "/api/v1/inbox/create", {"type": "application", "chatgroup_id": group})
+
+    def invite(self, inviter: str, group: str, invitee: str) -> int:
+        body = {"type": "invitation", "chatgroup_id": group, "who_to_invite": invitee}
+        return self._send(inviter, "POST", "/api/v1/inbox/create", body)
+
+    def accept_application(self, creator: str, group: str, applicant: str) -> int:
+        body = {"type": "application", "choice": "accept", "chatgroup_id": group, "who_apply": applicant}
+        return self._send(creator, "PUT", "/api/v1/chatgroup/put", body)
+
+    def accept_invitation(self, invitee: str, group: str, inviter: str) -> int:
+        body = {"type": "invitation", "choice": "accept", "chatgroup_id": group, "who_invite": inviter}
+        return self._send(invitee, "PUT", "/api/v1/chatgroup/put", body)
+
+    def leave(self, user: str, group: str) -> int:
+        return self._send(
+            user, "PUT", "/api/v1/chatgroup/put", {"type": "leave", "chatgroup_id": group, "who_leave": user}
+        )
+
+    def kick_out(self, creator: str, group: str, user: str) -> int:
+        body = {"type": "kickout", "chatgroup_id": group, "creator_id": creator, "who_to_kick_out": user}
+        return self._send(creator, "DELETE", "/api/v1/chatgroup/delete", body)
+
+    def set_capacity(self, creator: str, group: str, capacity: int) -> int:
+        body = {"type": "update", "chatgroup_id": group, "attrs": {"capacity": capacity}}
+        return self._send(creator, "PUT", "/api/v1/chatgroup/put", body)
+
+    def dismiss(self, creator: str, group: str) -> int:
+        body = {"type": "dismiss", "chatgroup_id": group, "creator_id": creator}
+        return self._send(creator, "DELETE", "/api/v1/chatgroup/delete", body)
+
+    def counters(self, group: str) -> Counters | None:
+        found = self._dynamodb.get_item(
+            TableName="ChatgroupTable", Key={"chatgroup_id": {"S": group}}, ConsistentRead=True
+        )
+        if "Item" not in found:
+            return None
+        item = found["Item"]
+        return Counters(member_count=int(item["member_count"]["N"]), capacity=int(item["capacity"]["N"]))
+
+    def members(self, group: str) -> set[str]:
+        pages = self._dynamodb.get_paginator("query").paginate(
+            TableName="MembershipTable",
+            KeyConditionExpression="chatgroup_id = :group",
+            ExpressionAttributeValues={":group": {"S": group}},
+            ConsistentRead=True,
+        )
+        return {item["user_id"]["S"] for page in pages for item in page["Items"]}
+
+    def pending(self, group: str) -> list[str]:
+        pages = self._dynamodb.get_paginator("scan").paginate(
+            TableName="InboxTable",
+            FilterExpression="chatgroup_id = :group",
+            ExpressionAttributeValues={":group": {"S": group}},
+            ConsistentRead=True,
+        )
+        keys = (item["pending_key"]["S"] for page in pages for item in page["Items"])
+        return sorted(key for key in keys if is_pending(key))
+
+
+@pytest.fixture
+def api(request: pytest.FixtureRequest) -> Api:
+    if request.param == "direct":
+        request.getfixturevalue("aws")
+        return DomainApi()
+    return HttpApi(request.getfixturevalue("stack"), request.getfixturevalue("accounts"))
+
+
+OUTCOMES: list[str] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def race_report() -> Iterator[None]:
+    """Print, and write to REPORT, how each race's calls were answered."""
+    yield
+    report = "\n".join(["races: statuses of the calls sent at once", *OUTCOMES])
+    print(f"\n{report}")
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(report + "\n")
+
+
+def at_once(api: Api, calls: Sequence[Callable[[], int]]) -> list[int]:
+    """Run every call on its own thread, all released together once ready; their statuses, in the calls' order."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], int]) -> int:
+        api.get_ready()
+        barrier.wait(CALL_SECONDS)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        statuses = list(pool.map(run, calls, timeout=CALL_SECONDS))
+    race = os.environ.get("PYTEST_CURRENT_TEST", "").split("::")[-1].split(" ")[0]
+    OUTCOMES.append(f"  {race:<100} {len(calls):>3} calls  {dict(sorted(Counter(statuses).items()))}")
+    return statuses
+
+
+def shuffled[T](items: Sequence[T], seed: int) -> list[T]:
+    mixed = list(items)
+    random.Random(seed).shuffle(mixed)
+    return mixed
+
+
+BOTH = pytest.mark.parametrize("api", ["direct", "http"], indirect=True)
+
+
+@BOTH
+def test_fifty_accepts_at_once_fill_the_nine_free_places_of_a_group_of_ten_exactly(api: Api) -> None:
+    # Given a group of capacity 10 whose creator is its only member, 25 applications and 25 invitations
+    applicants = [f"applicant{index:02d}" for index in range(25)]
+    invitees = [f"invitee{index:02d}" for index in range(25)]
+    api.sign_up("owner", *applicants, *invitees)
+    group = api.create("owner", capacity=10)
+    assert {api.apply(applicant, group) for applicant in applicants} == {200}
+    assert {api.invite("owner", group, invitee) for invitee in invitees} == {200}
+
+    # When all 50 are accepted at once, by the creator and by the invitees
+    accepts = [(applicant, partial(api.accept_application, "owner", group, applicant)) for applicant in applicants]
+    accepts += [(invitee, partial(api.accept_invitation, invitee, group, "owner")) for invitee in invitees]
+    accepts = shuffled(accepts, seed=50)
+    statuses = at_once(api, [accept for _, accept in accepts])
+
+    # Then exactly 9 joined, 41 were told the group is full, and the counter matches the membership items
+    assert Counter(statuses) == {200: 9, 409: 41}
+    joined = {user for (user, _), status in zip(accepts, statuses, strict=True) if status == 200}
+    assert api.members(group) == {"owner"} | joined
+    assert api.counters(group) == Counters(member_count=10, capacity=10)
+    assert len(api.pending(group)) == 41, "a refused accept must leave its message pending"
+
+
+@BOTH
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_a_dismissal_racing_accepts_leaves_no_member_and_no_pending_message(api: Api, round_: int) -> None:
+    # Given a group with 10 pending applications and 10 pending invitations
+    applicants = [f"applicant{index:02d}" for index in range(10)]
+    invitees = [f"invitee{index:02d}" for index in range(10)]
+    api.sign_up("owner", *applicants, *invitees)
+    group = api.create("owner", capacity=30)
+    assert {api.apply(applicant, group) for applicant in applicants} == {200}
+    assert {api.invite("owner", group, invitee) for invitee in invitees} == {200}
+
+    # When the creator dismisses it while all 20 are being accepted
+    calls = [partial(api.accept_application, "owner", group, applicant) for applicant in applicants]
+    calls += [partial(api.accept_invitation, invitee, group, "owner") for invitee in invitees]
+    calls = shuffled(calls, seed=round_)
+    dismissal = round_ * len(calls) // ROUNDS
+    calls.insert(dismissal, partial(api.dismiss, "owner", group))
+    statuses = at_once(api, calls)
+
+    # Then the dismissal went through, and the group is gone with every member and pending message of it
+    assert statuses.pop(dismissal) == 200
+    assert set(statuses) <= {200, 404, 409}
+    assert api.counters(group) is None
+    assert api.members(group) == set()
+    assert api.pending(group) == []
+
+
+@BOTH
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_a_member_leaving_while_kicked_out_is_removed_once(api: Api, round_: int) -> None:
+    # Given a member of a group
+    api.sign_up("owner", "leaver", "stayer")
+    group = api.create("owner", capacity=5, members=["leaver", "stayer"])
+
+    # When they leave while the creator kicks them out
+    calls = [partial(api.leave, "leaver", group), partial(api.kick_out, "owner", group, "leaver")]
+    statuses = at_once(api, calls[round_ % 2 :] + calls[: round_ % 2])
+
+    # Then one wins, the other finds no such member, and the counter went down once
+    assert sorted(statuses) == [200, 404]
+    assert api.members(group) == {"owner", "stayer"}
+    assert api.counters(group) == Counters(member_count=2, capacity=5)
+
+
+@BOTH
+def test_the_same_application_sent_ten_times_at_once_is_pending_once(api: Api) -> None:
+    api.sign_up("owner", "eager")
+    group = api.create("owner", capacity=5)
+
+    statuses = at_once(api, [partial(api.apply, "eager", group)] * 10)
+
+    assert Counter(statuses) == {200: 1, 409: 9}
+    assert api.pending(group) == [f"application#{group}#eager"]
+
+
+@BOTH
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_lowering_the_capacity_while_members_join_never_puts_it_below_the_count(api: Api, round_: int) -> None:
+    # Given a group of capacity 10 with 3 members and 7 pending applications
+    applicants = [f"applicant{index:02d}" for index in range(7)]
+    api.sign_up("owner", "first", "second", *applicants)
+    group = api.create("owner", capacity=10, members=["first", "second"])
+    assert {api.apply(applicant, group) for applicant in applicants} == {200}
+
+    # When the creator lowers the capacity to 5, three times, while all 7 are accepted
+    accepts = [("accept", partial(api.accept_application, "owner", group, applicant)) for applicant in applicants]
+    updates = [("update", partial(api.set_capacity, "owner", group, 5)) for _ in range(3)]
+    calls = shuffled([*accepts, *updates], seed=round_)
+    outcomes = list(zip([kind for kind, _ in calls], at_once(api, [call for _, call in calls]), strict=True))
+
+    # Then capacity never fell below the count: an update went through only while the count allowed it
+    final = api.counters(group)
+    assert final is not None
+    assert {status for _, status in outcomes} <= {200, 409}
+    joined = outcomes.count(("accept", 200))
+    assert final.member_count == len(api.members(group)) == 3 + joined <= final.capacity
+    updated = ("update", 200) in outcomes
+    OUTCOMES.append(
+        f"    of which capacity updates {dict(sorted(Counter(s for k, s in outcomes if k == 'update').items()))}, "
+        f"joins {dict(sorted(Counter(s for k, s in outcomes if k == 'accept').items()))}: "
+        f"capacity {final.capacity}, {final.member_count} members"
+    )
+    assert final.capacity == (5 if updated else 10)
+    assert not updated or final.member_count <= 5, "a successful update's capacity is below the final count"
