@@ -7,7 +7,6 @@ measured operation is exactly what a request does (validation, domain, AWS calls
 import json
 import logging
 import os
-import re
 import socket
 import sys
 from collections.abc import Iterator, Mapping
@@ -19,10 +18,11 @@ from typing import Any
 import boto3
 import requests
 
-from devstack.lambda_runtime import Handler, LambdaContext, load_handler, proxy_event
+from devstack.code import Code, load_functions
+from devstack.gateway import Router
+from devstack.lambda_runtime import proxy_event
 from devstack.template import (
     ROOT,
-    FunctionSpec,
     functions,
     load_template,
     parameter_defaults,
@@ -135,26 +135,11 @@ class Reply:
     body: Any
 
 
-@dataclass(frozen=True)
-class _Route:
-    method: str
-    resource: str
-    pattern: re.Pattern[str]
-    spec: FunctionSpec
-
-
 class Api:
-    """The API as API Gateway would call it: a method and a path go to the function that serves them."""
-
-    def __init__(self) -> None:
-        self._routes = [
-            _Route(route.method, route.path, _path_pattern(route.path), spec)
-            for spec in functions(load_template()).values()
-            for route in spec.routes
-        ]
+    """The API as API Gateway would call it: the local stack's router sends a method and a path to its function."""
 
     def has_route(self, method: str, resource: str) -> bool:
-        return any(route.method == method and route.resource == resource for route in self._routes)
+        return any(e.route.method == method and e.route.path == resource for e in _router().endpoints)
 
     def call(
         self,
@@ -165,10 +150,13 @@ class Api:
         query: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Reply:
-        route, parameters = self._match(method, path)
+        found = _router().find(method, path)
+        if found is None:
+            raise BenchError(f"template.yaml has no route for {method} {path}")
+        endpoint, parameters = found
         event = proxy_event(
             method,
-            route.resource,
+            endpoint.route.path,
             claims={"cognito:username": user, "token_use": "id"},
             body=body,
             path=path,
@@ -176,7 +164,7 @@ class Api:
             query=query,
             headers=headers,
         )
-        response = _handler(route.spec.logical_id)(event, LambdaContext(function_name=route.spec.logical_id))
+        response = endpoint.function.invoke(event)
         return Reply(response["statusCode"], json.loads(response["body"]) if response.get("body") else None)
 
     def ok(
@@ -194,19 +182,9 @@ class Api:
             raise BenchError(f"{method} {path} as {user} answered {reply.status}: {reply.body}")
         return reply.body
 
-    def _match(self, method: str, path: str) -> tuple[_Route, dict[str, str]]:
-        for route in self._routes:
-            found = route.pattern.fullmatch(path)
-            if route.method == method and found:
-                return route, found.groupdict()
-        raise BenchError(f"template.yaml has no route for {method} {path}")
-
-
-def _path_pattern(resource: str) -> re.Pattern[str]:
-    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(resource)))
-
 
 @cache
-def _handler(logical_id: str) -> Handler:
+def _router() -> Router:
     """Each function's module is imported once, as one warm Lambda execution environment would hold it."""
-    return load_handler(functions(load_template())[logical_id])
+    template = load_template()
+    return Router(load_functions(template, functions(template).values(), Code()).values())
