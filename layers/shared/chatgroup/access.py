@@ -1,5 +1,7 @@
 """Reads and rules shared by every operation on a group."""
 
+from collections.abc import Callable
+
 from pynamodb.expressions.condition import Condition
 
 from chatgroup.errors import Conflict, Forbidden, NotFound
@@ -31,12 +33,22 @@ def is_live() -> Condition:
     return Chatgroup.chatgroup_id.exists() & Chatgroup.dismissed_at.does_not_exist()
 
 
-def refusal_of(chatgroup_id: str) -> Conflict | NotFound:
-    """Why a join conditioned on a live group with room was refused, told after the fact."""
+def refusal_of(chatgroup_id: str, explain: Callable[[Chatgroup], Conflict | None] | None = None) -> Conflict | NotFound:
+    """Why a write conditioned on the group was refused, told after the fact from a fresh read.
+
+    Gone is a NotFound; else `explain` names the broken rule (by default: the group is full);
+    if no rule is broken any more, the group changed under the request.
+    """
     try:
         group = load_group(chatgroup_id)
     except NotFound as gone:
         return gone
+    return (explain or _full)(group) or Conflict(
+        f"Chatgroup {chatgroup_id} changed while your request was handled; please retry."
+    )
+
+
+def _full(group: Chatgroup) -> Conflict | None:
     if group.member_count >= group.capacity:
-        return Conflict(f"Chatgroup {chatgroup_id} is full ({group.capacity} members).")
-    return Conflict(f"Chatgroup {chatgroup_id} changed while your request was handled; please retry.")
+        return Conflict(f"Chatgroup {group.chatgroup_id} is full ({group.capacity} members).")
+    return None

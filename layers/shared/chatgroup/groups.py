@@ -8,10 +8,10 @@ from pynamodb.attributes import Attribute
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
-from chatgroup.access import group_not_found, is_live, load_group, require_creator
+from chatgroup.access import group_not_found, is_live, load_group, refusal_of, require_creator
 from chatgroup.clock import iso, now_ms
 from chatgroup.db import Transaction, conditional
-from chatgroup.errors import Conflict, Forbidden, InvalidRequest, NotFound, ServiceUnavailable
+from chatgroup.errors import Conflict, Forbidden, InvalidRequest, ServiceUnavailable
 from chatgroup.models import Chatgroup, InboxMessage, Membership, is_pending, subject_of
 from chatgroup.notices import announce, inbox_notice
 from chatgroup.observability import count, logger
@@ -107,7 +107,7 @@ def update_chatgroup(caller: str, chatgroup_id: str, changes: ChatgroupChanges) 
         condition &= Chatgroup.member_count <= changes.capacity
     conditional(
         lambda: group.update(actions, condition=condition),
-        error=lambda: _update_refusal(chatgroup_id, changes),
+        error=lambda: refusal_of(chatgroup_id, lambda current: _below_members(changes, current)),
     )
     announce(group, "updated", user=caller, by=caller, changes=changes.model_dump(exclude_unset=True))
 
@@ -120,14 +120,10 @@ _CHANGEABLE: dict[str, Attribute[Any]] = {
 }
 
 
-def _update_refusal(chatgroup_id: str, changes: ChatgroupChanges) -> Conflict | NotFound:
-    try:
-        group = load_group(chatgroup_id)
-    except NotFound as gone:
-        return gone
+def _below_members(changes: ChatgroupChanges, group: Chatgroup) -> Conflict | None:
     if changes.capacity is not None and group.member_count > changes.capacity:
         return Conflict(f"capacity {changes.capacity} is below the current {group.member_count} members.")
-    return Conflict(f"Chatgroup {chatgroup_id} changed while your request was handled; please retry.")
+    return None
 
 
 def dismiss_chatgroup(caller: str, chatgroup_id: str, creator_id: str) -> None:
