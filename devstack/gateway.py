@@ -348,7 +348,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
             "%s %s %d %.1f ms %s", self.command, url.path, response.status, elapsed_ms, response.function or "-"
         )
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve  # noqa: N815 - http.server's names
+    def __getattr__(self, name: str) -> Any:
+        """Every method reaches the gateway, as at API Gateway (TRACE, CONNECT, QUERY, any word at all).
+
+        http.server answers a method without a `do_<METHOD>` with its own 501 HTML page;
+        API Gateway answers a method the API lacks with its JSON 403, which `Gateway` gives.
+        """
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":

@@ -19,8 +19,8 @@ from typing import Any
 
 from devstack.aws import ACCOUNT_ID, REGION, STACK_NAME, EmbeddedAws, create_tables
 from devstack.code import Code, CodeUnavailable, configure_process, load_functions
-from devstack.stackfile import live_stack, stack_file
-from devstack.template import UnsupportedTemplate, functions, load_template, local_refs, table_definitions
+from devstack.stackfile import StackNotRunning, running_stack, stack_file
+from devstack.template import UnsupportedTemplate, functions, load_template, local_refs
 
 
 class InvokeError(Exception):
@@ -86,8 +86,13 @@ def invoke(logical_id: str, event: dict[str, Any], code: Code) -> Any:
 
 def _aws(template: dict[str, Any], running: ExitStack) -> str:
     """The endpoint of a running `make run`, else of an embedded AWS started until `running` closes."""
-    stack = live_stack(stack_file(), list(table_definitions(template)))
-    if stack is not None:
+    path = stack_file()
+    try:
+        stack = running_stack(path)
+    except StackNotRunning as absent:
+        if path.exists():
+            print(f"Not using {path}: {absent}; this call gets an embedded AWS of its own", file=sys.stderr)
+    else:
         print(f"Using the running local stack's AWS at {stack.aws_endpoint_url}", file=sys.stderr)
         return stack.aws_endpoint_url
     aws = EmbeddedAws(port=0)

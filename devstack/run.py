@@ -89,8 +89,6 @@ def main(argv: list[str] | None = None) -> int:
             print(banner(options, stack, loaded, time.perf_counter() - started), flush=True)
             threading.Event().wait()
         except Stop:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             logger.info("Stopping the local stack")
         except (PortUnavailable, CodeUnavailable, UnsupportedTemplate) as failure:
             print(f"make run: {failure}", file=sys.stderr)
@@ -99,6 +97,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    """Stop once: later signals are ignored until the stack is down and its file removed.
+
+    `make` forwards the SIGTERM it receives to its recipe, so `kill -- -PGID` delivers two;
+    a second one must not cut the cleanup short and leave a stack file naming a dead stack.
+    """
+    for ignored in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(ignored, signal.SIG_IGN)
     raise Stop(signal.Signals(signum).name)
 
 
@@ -135,6 +140,7 @@ def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, Lo
         user_pool_id=pool.id,
         user_pool_client_id=next(iter(pool.client_ids.values())),
         users=users,
+        pid=os.getpid(),
     )
     stack.write(options.stack_file)
     running.callback(_remove_if_unchanged, options.stack_file, stack)

@@ -13,7 +13,7 @@ import botocore.exceptions
 from botocore import UNSIGNED
 from botocore.config import Config
 
-from devstack.stackfile import StackInfo, stack_file
+from devstack.stackfile import StackInfo, StackNotRunning, running_stack, stack_file
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -47,13 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make token", description="Print a fresh ID token of a local user.")
     parser.add_argument("user", nargs="?", default="alice")
     user = parser.parse_args(argv).user
-    path = stack_file()
     try:
-        stack = StackInfo.read(path)
-    except FileNotFoundError:
-        return _failed(f"no local stack ({path} is missing): start one with `make run`")
-    except (OSError, ValueError, TypeError):
-        return _failed(f"{path} is not a stack file written by `make run`")
+        stack = running_stack(stack_file())
+    except StackNotRunning as absent:
+        return _failed(str(absent))
     try:
         print(id_token(stack, user))
     except (SignInFailed, botocore.exceptions.ClientError) as failure:

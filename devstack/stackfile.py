@@ -1,13 +1,13 @@
 """`.local/stack.json`: where a running local stack tells clients its URLs, user pool and users."""
 
+import errno
 import json
 import os
+import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import botocore.exceptions
-
-from devstack.aws import dynamodb
 from devstack.template import ROOT
 
 DEFAULT_STACK_FILE = ROOT / ".local" / "stack.json"
@@ -26,6 +26,8 @@ class StackInfo:
     user_pool_id: str
     user_pool_client_id: str
     users: dict[str, str]
+    pid: int
+    """The `make run` process; a stack killed outright cannot remove its file, so readers check it is alive."""
 
     def write(self, path: Path) -> None:
         """Replace the file in one step, so that a reader never sees half of it."""
@@ -39,11 +41,40 @@ class StackInfo:
         return cls(**json.loads(path.read_text()))
 
 
-def live_stack(path: Path, tables: list[str]) -> StackInfo | None:
-    """The stack the file describes, if its embedded AWS answers and holds the template's tables."""
+class StackNotRunning(Exception):
+    """No stack answers where the stack file says; the message says why, and what to do."""
+
+
+def running_stack(path: Path) -> StackInfo:
+    """The stack the file describes, if its process is alive and its API answers."""
     try:
         stack = StackInfo.read(path)
-        listed = dynamodb(stack.aws_endpoint_url).list_tables()["TableNames"]
-    except (OSError, ValueError, TypeError, botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
-        return None
-    return stack if set(tables) <= set(listed) else None
+    except FileNotFoundError:
+        raise StackNotRunning(f"no local stack ({path} is missing): start one with `make run`") from None
+    except (OSError, ValueError, TypeError):
+        raise StackNotRunning(f"{path} is not a stack file written by `make run`") from None
+    if not _alive(stack.pid):
+        raise StackNotRunning(
+            f"{path} names a stack that is not running (process {stack.pid} is gone, killed before it could remove "
+            "the file): start one with `make run`"
+        )
+    if not _answers(stack.api_url):
+        raise StackNotRunning(f"{path} names a stack whose API does not answer at {stack.api_url}")
+    return stack
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError as failure:
+        return failure.errno == errno.EPERM
+    return True
+
+
+def _answers(url: str) -> bool:
+    address = urlsplit(url)
+    try:
+        with socket.create_connection((address.hostname or "127.0.0.1", address.port or 80), timeout=2):
+            return True
+    except OSError:
+        return False

@@ -9,11 +9,13 @@ import time
 import uuid
 from typing import Any
 
+import boto3
 import pytest
 import requests
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from moto.utilities.utils import load_resource
+from pycognito.aws_srp import AWSSRP
 
 from devstack.auth import CognitoAuthorizer
 from devstack.aws import cognito
@@ -162,3 +164,24 @@ def test_claims_reach_the_function_as_api_gateway_formats_them(stack: StackInfo,
     )
     assert re.fullmatch(r"[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} UTC \d{4}", claims["exp"])
     assert claims["auth_time"].isdigit()
+
+
+def test_an_srp_sign_in_gives_an_id_token_the_api_accepts(stack: StackInfo) -> None:
+    # Given alice, and the SRP flow mobile and web clients use, as the README shows it (pycognito's AWSSRP)
+    idp = boto3.client("cognito-idp", endpoint_url=stack.aws_endpoint_url, region_name=stack.region)
+    srp = AWSSRP(
+        username="alice",
+        password=stack.users["alice"],
+        pool_id=stack.user_pool_id,
+        client_id=stack.user_pool_client_id,
+        client=idp,
+    )
+
+    # When she signs in with it
+    tokens = srp.authenticate_user()["AuthenticationResult"]
+
+    # Then the API takes its ID token as hers
+    alice = User(name="alice", api_url=stack.api_url, token=tokens["IdToken"])
+    response = alice.call("POST", "/api/v1/chatgroup/create", {"name": "Signed in with SRP", "capacity": 2})
+    assert response.status_code == 200, response.text
+    assert alice.group(response.json()["chatgroup_id"]).json()["CreatorID"] == "alice"

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +105,43 @@ def test_token_command_refuses_an_unknown_user(running: StackProcess) -> None:
     assert result.stderr.strip() == (
         "make token: mallory is not a user of the local stack; its users are alice, bob, carol, dave"
     )
+
+
+def stale_stack_file(folder: Path, stack: StackInfo) -> Path:
+    """The file of a stack killed outright: what it wrote is there, its process is not."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    path = folder / "stale.json"
+    path.write_text(json.dumps(asdict(stack) | {"pid": gone.pid}))
+    return path
+
+
+def test_token_command_says_plainly_that_the_named_stack_is_gone(stack: StackInfo, tmp_path: Path) -> None:
+    # Given a stack file whose process was killed before it could remove the file
+    path = stale_stack_file(tmp_path, stack)
+
+    # When a token is asked for
+    result = run_module("devstack.signin", "bob", stack_file=path)
+
+    # Then it fails in one line that says the stack is not running and how to start one
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "names a stack that is not running" in result.stderr
+    assert "make run" in result.stderr
+
+
+def test_invoke_says_it_does_not_use_a_stack_that_is_gone(stack: StackInfo, tmp_path: Path) -> None:
+    # Given a stale stack file, and an event creating a group
+    path = stale_stack_file(tmp_path, stack)
+    event = proxy_event("POST", "/api/v1/chatgroup/create", claims=CLAIMS, body={"name": "Stale", "capacity": 2})
+
+    # When CreateChatgroupFunction is invoked with it
+    result = run_module(
+        "devstack.invoke", "CreateChatgroupFunction", str(write_event(tmp_path, event)), stack_file=path
+    )
+
+    # Then it says the named stack is not running, and runs against an AWS of its own
+    assert result.returncode == 0, result.stderr
+    assert "names a stack that is not running" in result.stderr
+    assert "embedded AWS of its own" in result.stderr
+    assert json.loads(result.stdout)["statusCode"] == 200

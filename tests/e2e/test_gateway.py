@@ -1,9 +1,13 @@
 """What API Gateway itself does around the functions: routing, CORS, query strings, the request log."""
 
+import http.client
+import json
 import re
 import time
 import uuid
+from urllib.parse import urlsplit
 
+import pytest
 import requests
 
 from devstack.stackfile import StackInfo
@@ -25,6 +29,23 @@ def test_declared_path_with_another_method_is_missing_authentication_token(alice
 
     # Then no route matches
     assert (response.status_code, response.json()) == (403, {"message": "Missing Authentication Token"})
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "QUERY", "PATCH", "BREW"])
+def test_a_method_the_api_lacks_is_missing_authentication_token(stack: StackInfo, alice: User, method: str) -> None:
+    # Given a route the template declares for POST only
+    address = urlsplit(stack.api_url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+
+    # When a signed-in user sends it any other method, however unusual
+    connection.request(method, "/api/v1/chatgroup/create", headers={"Authorization": alice.token})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+
+    # Then the answer is API Gateway's JSON 403, never a web server's own error page
+    assert (response.status, response.getheader("Content-Type")) == (403, "application/json")
+    assert json.loads(body) == {"message": "Missing Authentication Token"}
 
 
 def test_cors_preflight_is_answered_without_a_token(stack: StackInfo) -> None:

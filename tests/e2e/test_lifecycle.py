@@ -4,6 +4,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -62,3 +63,20 @@ def test_port_in_use_is_a_one_line_error(stack: StackInfo, tmp_path: Path, varia
     assert result.stderr.count("\n") == 1, result.stderr
     assert f"127.0.0.1:{busy[variable]}" in result.stderr
     assert f"{variable}=" in result.stderr
+
+
+def test_a_second_sigterm_during_shutdown_still_removes_the_stack_file(
+    start_stack: Callable[..., StackProcess],
+) -> None:
+    # Given a running local stack
+    process = start_stack()
+    process.wait_until_ready()
+
+    # When it gets SIGTERM twice, as `kill -- -PGID` does through make, which forwards its own to the recipe
+    process.process.send_signal(signal.SIGTERM)
+    time.sleep(0.01)
+    exit_code = process.stop(signal.SIGTERM)
+
+    # Then the second does not cut the shutdown short: it exits cleanly and its stack file is gone
+    assert exit_code == 0, process.output()
+    assert not process.stack_file.exists()
