@@ -50,8 +50,12 @@ invoke: install
 token: install
 	@$(BIN)/python -m devstack.signin $(if $(filter command line,$(origin USER)),"$(USER)",alice)
 
+# The end-to-end tests: against a local stack, or with STACK_NAME against that deployed stack (its
+# CloudFormation outputs; AWS credentials and region from the usual AWS settings). Only tests/e2e's
+# conftest is loaded then, so the embedded AWS of the other tests' conftest does not shadow the real one.
 e2e: install
-	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
+	$(if $(STACK_NAME),E2E_STACK_NAME=$(STACK_NAME)) $(BIN)/python -m pytest tests/e2e \
+		$(if $(STACK_NAME),--confcutdir=tests/e2e) $(PYTEST_ARGS)
 
 # template.yaml builds for arm64; this builds a copy for this machine's architecture, never to be deployed.
 build-host: install

@@ -166,12 +166,18 @@ def password_for(policy: Mapping[str, Any]) -> str:
 
 
 def create_users(endpoint_url: str, pool: UserPool, names: Iterable[str], password: str) -> dict[str, str]:
-    """Confirmed users with a permanent password, ready for InitiateAuth like any signed-up user."""
-    client = cognito(endpoint_url)
+    """Confirmed users of the embedded Cognito, ready for InitiateAuth like any signed-up user."""
+    return add_users(cognito(endpoint_url), pool.id, names, password)
+
+
+def add_users(
+    client: "CognitoIdentityProviderClient", pool_id: str, names: Iterable[str], password: str
+) -> dict[str, str]:
+    """Confirmed users with a permanent password in any pool the client reaches, embedded or deployed."""
     users = {}
     for name in names:
         client.admin_create_user(
-            UserPoolId=pool.id,
+            UserPoolId=pool_id,
             Username=name,
             MessageAction="SUPPRESS",
             UserAttributes=[
@@ -179,6 +185,6 @@ def create_users(endpoint_url: str, pool: UserPool, names: Iterable[str], passwo
                 {"Name": "email_verified", "Value": "true"},
             ],
         )
-        client.admin_set_user_password(UserPoolId=pool.id, Username=name, Password=password, Permanent=True)
+        client.admin_set_user_password(UserPoolId=pool_id, Username=name, Password=password, Permanent=True)
         users[name] = password
     return users

@@ -23,17 +23,21 @@ class SignInFailed(Exception):
     pass
 
 
-def id_token(stack: StackInfo, user: str) -> str:
-    if user not in stack.users:
-        raise SignInFailed(f"{user} is not a user of the local stack; its users are {', '.join(stack.users)}")
-    cognito: CognitoIdentityProviderClient = boto3.client(
+def public_cognito(stack: StackInfo) -> "CognitoIdentityProviderClient":
+    """The stack's Cognito as an app reaches it: sign-in calls are unsigned, no AWS credentials involved."""
+    return boto3.client(
         "cognito-idp",
         endpoint_url=stack.aws_endpoint_url,
         region_name=stack.region,
         config=Config(signature_version=UNSIGNED, connect_timeout=2, retries={"max_attempts": 1}),
     )
+
+
+def id_token(stack: StackInfo, user: str) -> str:
+    if user not in stack.users:
+        raise SignInFailed(f"{user} is not a user of the local stack; its users are {', '.join(stack.users)}")
     try:
-        result = cognito.initiate_auth(
+        result = public_cognito(stack).initiate_auth(
             ClientId=stack.user_pool_client_id,
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": user, "PASSWORD": stack.users[user]},

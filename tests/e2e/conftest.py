@@ -1,8 +1,11 @@
-"""The local stack as a user starts it (`python -m devstack.run`), on free ports, and clients of it.
+"""The stack under test and its signed-in users: the local stack by default, or a deployed one.
 
-The stack runs in a subprocess that writes its stack file to a temporary folder, so a
-developer's own `make run` is never touched. Tokens come from Cognito InitiateAuth against
-the stack's embedded AWS, as any client would get them.
+The local stack runs as a user starts it (`python -m devstack.run`), on free ports, in a
+subprocess that writes its stack file to a temporary folder, so a developer's own `make run`
+is never touched. `make e2e STACK_NAME=<name>` sets E2E_STACK_NAME instead: the tests then
+run against that deployed stack, found from its CloudFormation outputs, with users created
+for the run; tests marked `local_only` (they read the embedded AWS, or try the local stack's
+own commands) are skipped. Tokens come from Cognito InitiateAuth, as any client gets them.
 """
 
 import os
@@ -20,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
-from devstack.aws import cognito, dynamodb
+from devstack.aws import dynamodb
+from devstack.deployed import deployed_stack
+from devstack.signin import public_cognito
 from devstack.stackfile import StackInfo
 from devstack.template import ROOT
 
@@ -29,6 +34,16 @@ if TYPE_CHECKING:
 
 STARTUP_SECONDS = 60
 STOP_SECONDS = 10
+DEPLOYED_STACK = os.environ.get("E2E_STACK_NAME")
+"""Set by `make e2e STACK_NAME=…`: the deployed stack to test instead of a local one."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if DEPLOYED_STACK:
+        skip = pytest.mark.skip(reason=f"local stack only; the target is the deployed stack {DEPLOYED_STACK}")
+        for item in items:
+            if item.get_closest_marker("local_only"):
+                item.add_marker(skip)
 
 
 def free_port() -> int:
@@ -116,15 +131,21 @@ def running(start_stack: Callable[..., StackProcess]) -> StackProcess:
 
 
 @pytest.fixture(scope="session")
-def stack(running: StackProcess) -> StackInfo:
-    return StackInfo.read(running.stack_file)
+def stack(request: pytest.FixtureRequest) -> Iterator[StackInfo]:
+    """The target: the deployed stack named by `make e2e STACK_NAME=…`, else the shared local stack."""
+    if DEPLOYED_STACK:
+        with deployed_stack(DEPLOYED_STACK) as deployed:
+            yield deployed
+    else:
+        running: StackProcess = request.getfixturevalue("running")
+        yield StackInfo.read(running.stack_file)
 
 
 def sign_in(
     stack: StackInfo, user: str, password: str, client_id: str | None = None
 ) -> "AuthenticationResultTypeTypeDef":
     """The tokens of a USER_PASSWORD_AUTH sign-in, exactly as against real Cognito."""
-    result = cognito(stack.aws_endpoint_url).initiate_auth(
+    result = public_cognito(stack).initiate_auth(
         ClientId=client_id or stack.user_pool_client_id,
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": user, "PASSWORD": password},

@@ -22,6 +22,8 @@ from devstack.aws import cognito
 from devstack.stackfile import StackInfo
 from tests.e2e.conftest import User, groups_named, sign_in
 
+pytestmark = pytest.mark.local_only  # forged tokens and the embedded AWS's tables
+
 UNAUTHORIZED = {"message": "Unauthorized"}
 
 

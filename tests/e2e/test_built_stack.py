@@ -23,6 +23,8 @@ from devstack.lambda_runtime import shared_environment
 from devstack.template import functions, load_template, local_refs
 from tests.e2e.conftest import StackProcess, User, sign_in
 
+pytestmark = pytest.mark.local_only  # the sam build output run as a local stack
+
 LAMBDA_RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
 """What the python3.13 Lambda runtime provides besides the standard library: the AWS SDK and its dependencies."""
 

@@ -7,10 +7,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from devstack.lambda_runtime import proxy_event
 from devstack.stackfile import StackInfo
 from devstack.template import ROOT
 from tests.e2e.conftest import StackProcess, User, stack_environment
+
+pytestmark = pytest.mark.local_only  # make invoke and make token run against the local stack
 
 CLAIMS = {"cognito:username": "carol", "token_use": "id"}
 

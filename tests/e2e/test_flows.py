@@ -136,6 +136,7 @@ def test_creator_updates_the_group(alice: User, bob: User) -> None:
     assert (read["Name"], read["Capacity"], read["CreatorID"]) == ("Chess & Go club", 8, "alice")
 
 
+@pytest.mark.local_only  # reads SQS of the embedded AWS
 def test_dismissed_group_is_gone_with_its_queue(stack: StackInfo, alice: User, bob: User) -> None:
     # Given alice's group with bob in it, and its chat queue
     created = alice.create_group(memberlist="bob")

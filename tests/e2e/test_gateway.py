@@ -31,6 +31,7 @@ def test_declared_path_with_another_method_is_missing_authentication_token(alice
     assert (response.status_code, response.json()) == (403, {"message": "Missing Authentication Token"})
 
 
+@pytest.mark.local_only  # the local gateway's emulation of API Gateway
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "QUERY", "PATCH", "BREW"])
 def test_a_method_the_api_lacks_is_missing_authentication_token(stack: StackInfo, alice: User, method: str) -> None:
     # Given a route the template declares for POST only
@@ -90,6 +91,7 @@ def test_query_string_reaches_the_function(stack: StackInfo, alice: User, dave: 
     assert groups <= {message["chatgroup_id"] for message in pages}
 
 
+@pytest.mark.local_only  # the local stack's request log
 def test_each_request_is_logged_in_one_line(running: StackProcess, alice: User) -> None:
     # When alice reads a group that does not exist
     missing = uuid.uuid4().hex
@@ -103,6 +105,7 @@ def test_each_request_is_logged_in_one_line(running: StackProcess, alice: User) 
     assert re.search(line, running.output())
 
 
+@pytest.mark.local_only  # the local stack's request log
 def test_tokens_are_not_logged(running: StackProcess, alice: User) -> None:
     # Given alice has made requests with her token
     assert alice.call("GET", "/api/v1/inbox/get").status_code == 200

@@ -15,6 +15,8 @@ from devstack.stackfile import StackInfo
 from devstack.template import ROOT
 from tests.e2e.conftest import StackProcess, free_port, stack_environment
 
+pytestmark = pytest.mark.local_only  # starting and stopping the local stack
+
 
 def port_of(url: str) -> int:
     return int(urlsplit(url).port or 0)
