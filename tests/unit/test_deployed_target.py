@@ -6,6 +6,7 @@ moto's CloudFormation holds a stack with the outputs template.yaml declares; its
 import json
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import boto3
 import pytest
@@ -14,6 +15,9 @@ from devstack.aws import DEMO_USERS
 from devstack.deployed import UnusableStack, deployed_stack
 from devstack.stackfile import StackInfo
 from tests.conftest import AWS_ENDPOINT
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.type_defs import PasswordPolicyTypeTypeDef
 
 REGION = "us-east-1"
 
@@ -24,8 +28,14 @@ def deployed(aws: None) -> Callable[..., tuple[str, str, str]]:
 
     def deploy(outputs: tuple[str, ...] = ("ApiUrl", "UserPoolId", "UserPoolClientId")) -> tuple[str, str, str]:
         idp = boto3.client("cognito-idp", endpoint_url=AWS_ENDPOINT, region_name=REGION)
-        policy = {"MinimumLength": 12, "RequireUppercase": True, "RequireLowercase": True, "RequireNumbers": True}
-        pool = idp.create_user_pool(PoolName="deployed", Policies={"PasswordPolicy": policy | {"RequireSymbols": True}})
+        policy: PasswordPolicyTypeTypeDef = {
+            "MinimumLength": 12,
+            "RequireUppercase": True,
+            "RequireLowercase": True,
+            "RequireNumbers": True,
+            "RequireSymbols": True,
+        }
+        pool = idp.create_user_pool(PoolName="deployed", Policies={"PasswordPolicy": policy})
         pool_id = pool["UserPool"]["Id"]
         client_id = idp.create_user_pool_client(
             UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
