@@ -65,7 +65,8 @@ def install() -> None:
         MotoAPIBackend.reset = _one_at_a_time(MotoAPIBackend.reset)  # type: ignore[method-assign]
         Queue.wait_for_messages = _wait_for_messages  # type: ignore[method-assign]
         DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-        DynamoHandler.transact_write_items = _idempotent(DynamoHandler.transact_write_items)  # type: ignore[method-assign]
+        handle = DynamoHandler.transact_write_items
+        DynamoHandler.transact_write_items = _idempotent(handle)  # type: ignore[method-assign, assignment]
 
 
 def _one_at_a_time[**P, R](handle: Callable[P, R]) -> Callable[P, R]:
@@ -82,13 +83,13 @@ def _one_at_a_time[**P, R](handle: Callable[P, R]) -> Callable[P, R]:
     return serialized
 
 
-def _wait_for_messages(queue: Queue, timeout: int) -> None:
+def _wait_for_messages(self: Queue, timeout: int) -> None:
     """An SQS long poll lets other requests run while it waits (a send among them), up to `timeout` seconds.
 
     moto's own wait holds the request that waits; under the lock it would stop every request,
     the send it waits for too, until it times out.
     """
-    if not queue.messages:
+    if not self.messages:
         _ONE_AT_A_TIME.wait(timeout)
 
 
@@ -106,20 +107,20 @@ class _Action:
         return self.kind != "ConditionCheck"
 
 
-def transact_write_items(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
     """All or nothing, as DynamoDB: every condition is evaluated before anything is written.
 
     Runs under the request lock, so no other request changes an item between the two phases.
     """
-    actions = _actions(backend, transact_items)
-    failures = [_failed_condition(backend, action) for action in actions]
+    actions = _actions(self, transact_items)
+    failures = [_failed_condition(self, action) for action in actions]
     if any(failures):
         raise TransactionCanceledException([failure or (None, None, None) for failure in failures])
     changes = [action for action in actions if action.changes]
-    before = _Snapshot(backend, changes)
+    before = _Snapshot(self, changes)
     try:
         for action in changes:
-            _apply(backend, action)
+            _apply(self, action)
     except BaseException:
         before.restore()
         raise
@@ -214,7 +215,7 @@ def _place(table: Table, hash_key: DynamoType, range_key: DynamoType | None, ite
         if item is None:
             table.items.pop(hash_key, None)
         else:
-            table.items[hash_key] = item
+            table.items[hash_key] = item  # type: ignore[assignment]  # moto types every table as a range table
     elif item is None:
         table.items[hash_key].pop(range_key, None)
     else:
@@ -281,19 +282,19 @@ def _idempotent(handle: Callable[[DynamoHandler], ActionResult]) -> Callable[[Dy
     """
 
     @functools.wraps(handle)
-    def transact_write_items(handler: DynamoHandler) -> ActionResult:
-        token = handler.body.get("ClientRequestToken")
+    def transact_write_items(self: DynamoHandler) -> ActionResult:
+        token = self.body.get("ClientRequestToken")
         if token is None:
-            return handle(handler)
-        tokens = _tokens_of(handler.dynamodb_backend)
-        parameters = _fingerprint({name: value for name, value in handler.body.items() if name != "ClientRequestToken"})
+            return handle(self)
+        tokens = _tokens_of(self.dynamodb_backend)
+        parameters = _fingerprint({name: value for name, value in self.body.items() if name != "ClientRequestToken"})
         earlier = tokens.find(token)
         if earlier is not None:
             if earlier.parameters != parameters:
                 raise IdempotentParameterMismatch()
             return earlier.again()
         try:
-            result = handle(handler)
+            result = handle(self)
         except TransactionCanceledException as cancelled:
             tokens.keep(token, parameters, cancelled)
             raise
