@@ -8,7 +8,8 @@ is evaluated again. `install()` changes three things, for every embedded AWS of 
 (`make run`, the tests, the bench):
 
 - every request is handled under one process-wide lock, as if DynamoDB applied each request
-  (a transaction included) atomically with respect to the others;
+  (a transaction included) atomically with respect to the others; an SQS long poll lets go of
+  it while it waits;
 - TransactWriteItems evaluates every condition first and applies only if all hold; it copies
   only the items it changes, to undo an apply that moto refuses half way (an invalid update);
 - a TransactWriteItems that repeats a ClientRequestToken within 10 minutes answers as the first
