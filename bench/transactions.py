@@ -4,8 +4,9 @@ Before: moto 5.2.5's own transact_write_items, which deep-copies every table a t
 names. After: devstack.faithful_aws's, which copies only the items it changes. Both run in this
 process, through boto3 and moto's in-process mock (the full request path: parsing, dispatch,
 serializing), against the same tables, alternately call by call; the time is this process's
-CPU time, so that other work on the machine weighs on neither. The transaction is an accept's core: a conditional counter update on the
-group and a conditional put of a membership item, committed or cancelled (the member exists).
+CPU time, so that other work on the machine weighs on neither. The transaction is an accept's
+core: a conditional counter update on the group and a conditional put of a membership item,
+committed or cancelled (the member exists).
 """
 
 import argparse
