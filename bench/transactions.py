@@ -43,7 +43,7 @@ def parse() -> argparse.Namespace:
 @contextmanager
 def using(implementation: Implementation) -> Iterator[None]:
     original = DynamoDBBackend.transact_write_items
-    DynamoDBBackend.transact_write_items = implementation  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = implementation  # type: ignore[method-assign, assignment]
     try:
         yield
     finally:
