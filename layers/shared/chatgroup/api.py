@@ -150,8 +150,6 @@ def _is_text(event: APIGatewayProxyEvent) -> bool:
 
 def _describe(detail: dict[str, Any]) -> str:
     """One validation problem as a sentence: where it is and what is wrong."""
-    if detail.get("type") == "json_invalid":
-        return "The request body is not valid JSON."
     location = ".".join(str(part) for part in detail.get("loc", ())[1:])
     message = str(detail.get("msg", "is invalid")).removeprefix("Value error, ")
     if detail.get("type") == "union_tag_invalid":
