@@ -772,3 +772,19 @@ def causes(error: BaseException | None) -> list[BaseException]:
         chain.append(error)
         error = error.__cause__ or error.__context__
     return chain
+
+
+def test_a_throttled_idempotency_store_is_503_as_a_throttled_table_is(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given DynamoDB throttling every call (Powertools wraps its store's error in one of its own)
+    def throttled(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        raise aws_error("ProvisionedThroughputExceededException", 400)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", throttled)
+
+    # When a retry-safe create is sent; then the caller is asked to retry, and nothing was created
+    reply = invoke(*CREATE_AS_ALICE, headers={"Idempotency-Key": "k-1"})
+    assert_failed(reply, 503)
+    monkeypatch.undo()
+    assert everything()["queues"] == []
