@@ -1,11 +1,19 @@
 """Every endpoint through its Lambda handler: each success and each refusal, with the status it maps to."""
 
+import base64
+import json
+import logging
 from typing import Any
 
 import boto3
 import pytest
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError, EndpointConnectionError, ParamValidationError, ReadTimeoutError
 
-from tests.integration.conftest import Invoke, Reply
+from chatgroup.observability import logger
+from devstack.lambda_runtime import Handler, LambdaContext
+from tests.conftest import TABLES
+from tests.integration.conftest import EVENTS, Invoke, Reply
 
 
 def create(invoke: Invoke, creator: str = "alice", **body: Any) -> str:
@@ -338,7 +346,16 @@ def test_inbox_pages_by_limit_and_token(invoke: Invoke) -> None:
     assert second.body["next_token"] is None
 
 
-@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"next_token": "garbage"}])
+@pytest.mark.parametrize(
+    "limit", ["0", "101", "ten", "-1", "1.5", "1e2", "", "0x10", "\u0663", "9" * 5000, "NaN", "5; drop"]
+)
+def test_inbox_with_a_limit_that_is_not_a_whole_number_from_1_to_100_is_400(invoke: Invoke, limit: str) -> None:
+    reply = invoke("GetInboxFunction", "inbox_get", "alice", query={"limit": limit})
+    assert_failed(reply, 400)
+    assert reply.body["reason"].startswith("limit: ")
+
+
+@pytest.mark.parametrize("query", [{"next_token": "garbage"}])
 def test_inbox_with_a_bad_limit_or_token_is_400(invoke: Invoke, query: dict[str, str]) -> None:
     assert_failed(invoke("GetInboxFunction", "inbox_get", "alice", query=query), 400)
 
@@ -451,3 +468,323 @@ def test_a_multipart_body_without_a_boundary_is_400(invoke: Invoke) -> None:
     headers = {"Content-Type": "multipart/form-data"}
     reply = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers=headers)
     assert_failed(reply, 400)
+
+
+# bad input that once failed the service: each is a 400 with its reason, and changes nothing
+
+
+def everything() -> dict[str, list[str]]:
+    """Every item of every table and every queue: what a refused request must leave as it found it."""
+    dynamodb = boto3.client("dynamodb")
+    state = {
+        table: sorted(json.dumps(item, sort_keys=True) for item in dynamodb.scan(TableName=table)["Items"])
+        for table in TABLES
+    }
+    return state | {"queues": sorted(boto3.client("sqs").list_queues().get("QueueUrls", []))}
+
+
+def refused_changing_nothing(invoke: Invoke, reason: str, *request: Any, **options: Any) -> None:
+    """Send the request; it must be a 400 whose reason says `reason`, and leave AWS exactly as it was."""
+    before = everything()
+    reply = invoke(*request, **options)
+    assert_failed(reply, 400)
+    assert reason in reply.body["reason"]
+    assert everything() == before
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('{"name": "x", "capacity": 3, "z": ' + "[" * 50_000, "nests arrays or objects too deeply"),
+        ('{"name": "x", "capacity": ' + "9" * 5000 + "}", "an integer of more than 38 digits"),
+        ('{"name": "x", "capacity": -' + "9" * 5000 + "}", "an integer of more than 38 digits"),
+        ('{"name": "x", "capacity": 3, "z": ' + "1" * 4400 + "}", "an integer of more than 38 digits"),
+    ],
+    ids=["50,000 [", "5000-digit capacity", "5000-digit negative capacity", "4400-digit unknown field"],
+)
+def test_json_that_python_cannot_read_as_is_is_400(invoke: Invoke, body: str, reason: str) -> None:
+    refused_changing_nothing(invoke, reason, "CreateChatgroupFunction", "create_chatgroup", "alice", body)
+
+
+@pytest.mark.parametrize(
+    "attrs",
+    ["[" * 50_000, '{"capacity": ' + "9" * 5000 + "}"],
+    ids=["50,000 [", "5000-digit capacity"],
+)
+def test_attrs_holding_json_that_python_cannot_read_as_is_is_400(invoke: Invoke, attrs: str) -> None:
+    chatgroup_id = create(invoke)
+    body = {"chatgroup_id": chatgroup_id, "attrs": attrs}
+    refused_changing_nothing(invoke, "attrs must be a JSON object", "PutChatgroupFunction", "put_update", "alice", body)
+
+
+CREATE_AS_ALICE = ("CreateChatgroupFunction", "create_chatgroup", "alice")
+LONE = "a\ud800b"
+"""A JSON body's `"a\\ud800b"` decodes to this: not text, and DynamoDB refuses it."""
+
+
+@pytest.mark.parametrize(
+    ("function", "event", "user", "body"),
+    [
+        ("CreateChatgroupFunction", "create_chatgroup", "alice", {"name": LONE}),
+        ("CreateChatgroupFunction", "create_chatgroup", "alice", {"memberlist": ["bob", LONE]}),
+        ("CreateChatgroupFunction", "create_chatgroup", "alice", {"memberlist": f"bob;{LONE}"}),
+        ("CreateChatgroupFunction", "create_chatgroup", "alice", {"photo": f"https://example.com/{LONE}.png"}),
+        ("CreateInboxMessageFunction", "inbox_create_application", "dave", {"message": LONE}),
+        ("CreateInboxMessageFunction", "inbox_create_invitation", "bob", {"who_to_invite": LONE}),
+        ("CreateInboxMessageFunction", "inbox_create_invitation", "bob", {"message": LONE}),
+        ("PutChatgroupFunction", "put_update", "alice", {"attrs": {"name": LONE}}),
+        ("PutChatgroupFunction", "put_update", "alice", {"attrs": json.dumps({"name": LONE})}),
+        ("PutChatgroupFunction", "put_application_accept", "alice", {"who_apply": LONE}),
+        ("PutChatgroupFunction", "put_invitation_accept", "dave", {"who_invite": LONE}),
+        ("PutChatgroupFunction", "put_leave", "bob", {"who_leave": LONE}),
+        ("DeleteChatgroupFunction", "delete_kickout", "alice", {"who_to_kick_out": LONE}),
+        ("DeleteChatgroupFunction", "delete_dismiss", "alice", {"creator_id": LONE}),
+    ],
+    ids=lambda value: next(iter(value)) if isinstance(value, dict) else value,
+)
+def test_a_lone_surrogate_in_a_text_field_is_400(
+    invoke: Invoke, function: str, event: str, user: str, body: dict[str, Any]
+) -> None:
+    # Given a group with a pending application and invitation, so that every request could change something
+    chatgroup_id = create(invoke)
+    apply(invoke, chatgroup_id)
+    invite(invoke, chatgroup_id)
+
+    # When the request holds a lone surrogate where text belongs; then it is refused and nothing changes
+    request = {"chatgroup_id": chatgroup_id} | body
+    refused_changing_nothing(invoke, "lone UTF-16 surrogate", function, event, user, request)
+
+
+def test_a_json_escape_of_a_lone_surrogate_is_400(invoke: Invoke) -> None:
+    body = '{"name": "a\\ud800b", "capacity": 3}'
+    refused_changing_nothing(invoke, "name: text must not hold a lone UTF-16 surrogate", *CREATE_AS_ALICE, body)
+
+
+def test_a_caller_whose_user_name_holds_a_lone_surrogate_is_400(invoke: Invoke) -> None:
+    refused_changing_nothing(invoke, "signed-in user name", "CreateChatgroupFunction", "create_chatgroup", LONE)
+
+
+@pytest.mark.parametrize("chatgroup_id", ['a"b', "a#b", "a\\b", "caf\u00e9\U0001f389", LONE])
+def test_a_path_parameter_outside_the_routes_pattern_is_404_not_a_failure(invoke: Invoke, chatgroup_id: str) -> None:
+    assert_failed(get(invoke, chatgroup_id), 404)
+
+
+def page_token(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+S, N = "S", "N"
+FORGED_TOKENS = [
+    (
+        "inbox: a number that is not one",
+        "GetInboxFunction",
+        "inbox_get",
+        {"recipient_id": {S: "alice"}, "pending_key": {S: "application#g#dave"}, "created_at": {N: "abc"}},
+    ),
+    (
+        "inbox: a number DynamoDB cannot hold",
+        "GetInboxFunction",
+        "inbox_get",
+        {"recipient_id": {S: "alice"}, "pending_key": {S: "application#g#dave"}, "created_at": {N: "1e999"}},
+    ),
+    (
+        "inbox: the keys of the by_chatgroup index",
+        "GetInboxFunction",
+        "inbox_get",
+        {"recipient_id": {S: "alice"}, "pending_key": {S: "x"}, "chatgroup_id": {S: "g"}, "created_at": {N: "1"}},
+    ),
+    (
+        "inbox: the table's key without the index's",
+        "GetInboxFunction",
+        "inbox_get",
+        {"recipient_id": {S: "alice"}, "pending_key": {S: "application#g#dave"}},
+    ),
+    (
+        "mine: the keys of the by_event index",
+        "ListMyChatgroupsFunction",
+        "list_my_chatgroups",
+        {"chatgroup_id": {S: "g"}, "user_id": {S: "alice"}, "event_id": {S: "gig"}, "created_at": {N: "1"}},
+    ),
+    (
+        "mine: an empty key string",
+        "ListMyChatgroupsFunction",
+        "list_my_chatgroups",
+        {"chatgroup_id": {S: ""}, "user_id": {S: "alice"}, "joined_at": {N: "1"}},
+    ),
+    (
+        "mine: a key string holding a lone surrogate",
+        "ListMyChatgroupsFunction",
+        "list_my_chatgroups",
+        {"chatgroup_id": {S: LONE}, "user_id": {S: "alice"}, "joined_at": {N: "1"}},
+    ),
+    (
+        "event: a string key sent as a number",
+        "ListEventChatgroupsFunction",
+        "list_event_chatgroups",
+        {"chatgroup_id": {N: "1"}, "event_id": {S: "concert-2026"}, "created_at": {N: "1"}},
+    ),
+    (
+        "event: a value of two types",
+        "ListEventChatgroupsFunction",
+        "list_event_chatgroups",
+        {"chatgroup_id": {S: "g", N: "1"}, "event_id": {S: "concert-2026"}, "created_at": {N: "1"}},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("function", "event", "key"), [case[1:] for case in FORGED_TOKENS], ids=[case[0] for case in FORGED_TOKENS]
+)
+def test_a_forged_page_token_that_is_not_a_key_of_the_listings_index_is_400(
+    invoke: Invoke, function: str, event: str, key: dict[str, Any]
+) -> None:
+    # Given a token crafted by hand, within the caller's own partition (so only its shape is wrong)
+    query = {"eventid": "concert-2026", "next_token": page_token(key)}
+
+    # Then DynamoDB is never asked (it would refuse it as a ValidationException: our failure, not the caller's)
+    reply = invoke(function, event, "alice", query=query)
+    assert_failed(reply, 400)
+    assert "next_token" in reply.body["reason"]
+
+
+def test_the_token_of_a_real_page_still_continues_the_listing(invoke: Invoke) -> None:
+    first_id, second_id = create(invoke), create(invoke)
+    first = invoke(
+        "ListEventChatgroupsFunction", "list_event_chatgroups", "erin", query={"eventid": "concert-2026", "limit": "1"}
+    )
+    query = {"eventid": "concert-2026", "limit": "1", "next_token": first.body["next_token"]}
+    second = invoke("ListEventChatgroupsFunction", "list_event_chatgroups", "erin", query=query)
+    listed = [page.body["chatgroups"][0]["ChatgroupID"] for page in (first, second)]
+    assert listed == [second_id, first_id]
+
+
+# limits checked before work
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps({"name": "x", "capacity": 3, "memberlist": ";".join(f"user{index}" for index in range(880_000))}),
+        "{not json" + " " * (64 * 1024),
+        "[" * (64 * 1024 + 1),
+    ],
+    ids=["9 MiB member list", "65 KiB not JSON", "65 KiB of ["],
+)
+def test_a_body_over_64_kib_is_refused_for_its_size_before_it_is_parsed_or_validated(invoke: Invoke, body: str) -> None:
+    # Then the reason is the size, not the member list's length, the syntax or the depth: nothing else was looked at
+    refused_changing_nothing(invoke, "The request body is larger than 64 KiB.", *CREATE_AS_ALICE, body)
+
+
+def test_a_body_of_64_kib_of_multibyte_characters_is_measured_in_bytes(invoke: Invoke) -> None:
+    body = json.dumps({"name": "Crew", "capacity": 3, "note": "\u00e9" * (33 * 1024)}, ensure_ascii=False)
+    refused_changing_nothing(invoke, "larger than 64 KiB", *CREATE_AS_ALICE, body)
+
+
+def test_a_multipart_body_over_64_kib_is_400(invoke: Invoke) -> None:
+    part = '--XX\r\nContent-Disposition: form-data; name="{}"\r\n\r\n{}\r\n'
+    body = (
+        part.format("name", "Crew") + part.format("capacity", "3") + part.format("pad", "x" * 65 * 1024) + "--XX--\r\n"
+    )
+    headers = {"Content-Type": "multipart/form-data; boundary=XX"}
+    refused_changing_nothing(invoke, "larger than 64 KiB", *CREATE_AS_ALICE, body, headers=headers)
+
+
+# bodies API Gateway sends base64-encoded
+
+
+def send_base64(handlers: dict[str, Handler], body: str) -> Reply:
+    """A create whose body API Gateway passes base64-encoded, as it does for binary media types."""
+    request = json.loads((EVENTS / "create_chatgroup.json").read_text())
+    request |= {"body": body, "isBase64Encoded": True}
+    response = handlers["CreateChatgroupFunction"](request, LambdaContext(function_name="CreateChatgroupFunction"))
+    return Reply(response["statusCode"], json.loads(response["body"]), {})
+
+
+def test_a_base64_encoded_json_body_is_read(invoke: Invoke, handlers: dict[str, Handler]) -> None:
+    reply = send_base64(handlers, base64.b64encode(b'{"name": "Crew", "capacity": 3}').decode())
+    assert reply.status == 200, reply.body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [base64.b64encode(b'{"name": "\xff\xfe", "capacity": 3}').decode(), "e30", "\u00e9t\u00e9"],
+    ids=["not UTF-8", "bad padding", "not base64"],
+)
+def test_a_base64_body_that_is_not_utf8_text_is_400(invoke: Invoke, handlers: dict[str, Handler], body: str) -> None:
+    before = everything()
+    reply = send_base64(handlers, body)
+    assert_failed(reply, 400)
+    assert everything() == before
+
+
+# AWS failures: 503 when a retry may succeed, 500 (logged with its cause) when the request was our bug
+
+
+def aws_error(code: str, http_status: int) -> ClientError:
+    response = {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": http_status}}
+    return ClientError(response, "GetItem")  # type: ignore[arg-type]
+
+
+AWS_FAILURES = {
+    "ValidationException": (aws_error("ValidationException", 400), 500),
+    "SerializationException": (aws_error("SerializationException", 400), 500),
+    "AccessDeniedException": (aws_error("AccessDeniedException", 400), 500),
+    "ResourceNotFoundException": (aws_error("ResourceNotFoundException", 400), 500),
+    "ParamValidationError": (ParamValidationError(report="Invalid type for parameter Key"), 500),
+    "ProvisionedThroughputExceededException": (aws_error("ProvisionedThroughputExceededException", 400), 503),
+    "ThrottlingException": (aws_error("ThrottlingException", 400), 503),
+    "RequestLimitExceeded": (aws_error("RequestLimitExceeded", 400), 503),
+    "TransactionConflictException": (aws_error("TransactionConflictException", 400), 503),
+    "InternalServerError": (aws_error("InternalServerError", 500), 503),
+    "any code answered with HTTP 503": (aws_error("AnythingElse", 503), 503),
+    "EndpointConnectionError": (EndpointConnectionError(endpoint_url="http://dynamodb"), 503),
+    "ReadTimeoutError": (ReadTimeoutError(endpoint_url="http://dynamodb"), 503),
+}
+
+
+@pytest.mark.parametrize(("failure", "status"), AWS_FAILURES.values(), ids=AWS_FAILURES.keys())
+def test_a_failed_dynamodb_call_is_503_if_a_retry_may_succeed_else_500_with_its_cause_logged(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, failure: Exception, status: int
+) -> None:
+    # Given a group, and DynamoDB failing every call after botocore's own retries
+    chatgroup_id = create(invoke)
+
+    def fail(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        raise failure
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", fail)
+
+    # When a user reads it
+    reply = get(invoke, chatgroup_id)
+
+    # Then only an outage asks the caller to retry; and the log holds the cause either way
+    assert_failed(reply, status)
+    assert ("please retry" in reply.body["reason"]) == (status == 503)
+    [logged] = [record for record in caplog.records if record.name == logger.name and record.levelno == logging.ERROR]
+    assert logged.exc_info is not None
+    assert failure in causes(logged.exc_info[1])
+
+
+def causes(error: BaseException | None) -> list[BaseException]:
+    """An error and everything it was raised from or while handling."""
+    chain = []
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    return chain
+
+
+def test_a_throttled_idempotency_store_is_503_as_a_throttled_table_is(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given DynamoDB throttling every call (Powertools wraps its store's error in one of its own)
+    def throttled(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        raise aws_error("ProvisionedThroughputExceededException", 400)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", throttled)
+
+    # When a retry-safe create is sent; then the caller is asked to retry, and nothing was created
+    reply = invoke(*CREATE_AS_ALICE, headers={"Idempotency-Key": "k-1"})
+    assert_failed(reply, 503)
+    monkeypatch.undo()
+    assert everything()["queues"] == []

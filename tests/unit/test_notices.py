@@ -112,12 +112,26 @@ def test_a_retried_accept_is_refused_and_posts_once(new_group) -> None:
     assert len(notices(group.queue_url)) == 1
 
 
-def test_a_notice_that_cannot_be_sent_does_not_undo_the_change(new_group) -> None:
+def test_a_notice_that_cannot_be_sent_does_not_undo_the_change_and_is_counted_once(new_group) -> None:
+    # Given a group whose queue is gone, and no metric recorded yet (the Metrics object is shared by every test)
     group = new_group(creator="alice", members=("bob",))
     boto3.client("sqs").delete_queue(QueueUrl=group.queue_url)
+    metrics.clear_metrics()
+
+    # When a member leaves
     membership.leave("bob", LeaveRequest(type="leave", chatgroup_id=group.chatgroup_id, who_leave="bob"))
+
+    # Then the leave stands, and the one notice it could not send is counted once
     assert groups.get_chatgroup(group.chatgroup_id).MemberList == "alice"
-    assert "NoticesFailed" in metrics.metric_set
+    assert metrics.metric_set["NoticesFailed"]["Value"] == [1.0]
+
+
+def test_a_notice_that_is_sent_counts_no_failure(new_group) -> None:
+    group = new_group(creator="alice", members=("bob",))
+    metrics.clear_metrics()
+    membership.leave("bob", LeaveRequest(type="leave", chatgroup_id=group.chatgroup_id, who_leave="bob"))
+    assert [notice["type"] for notice in notices(group.queue_url)] == ["left"]
+    assert "NoticesFailed" not in metrics.metric_set
 
 
 def test_the_applicant_learns_the_outcome_in_their_inbox(new_group) -> None:

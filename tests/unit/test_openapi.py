@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from openapi_spec_validator import validate
 
 from devstack.openapi import DOCUMENT, SECURITY_SCHEME, build, render
 from devstack.template import functions, load_template
@@ -43,5 +44,14 @@ def test_refusals_are_documented_with_the_error_body(document: dict) -> None:
     assert set(document["components"]["schemas"][schema]["properties"]) == {"result", "reason"}
 
 
-def test_the_document_is_valid_json_with_openapi_3(document: dict) -> None:
-    assert json.loads(render(document))["openapi"].startswith("3.")
+def test_the_committed_document_is_a_valid_openapi_document() -> None:
+    # openapi-spec-validator checks it against the OpenAPI 3.x schema and resolves every $ref
+    validate(json.loads(DOCUMENT.read_text()))
+
+
+def test_body_limits_are_documented_as_json_schema_keywords(document: dict) -> None:
+    # Pydantic writes `ge`/`le` (not JSON Schema) for a constraint it cannot place, e.g. after a validator
+    schemas = document["components"]["schemas"]
+    capacities = [schemas["CreateChatgroupRequest"]["properties"]["capacity"]]
+    capacities += schemas["ChatgroupChanges"]["properties"]["capacity"]["anyOf"][:1]
+    assert [(capacity["minimum"], capacity["maximum"]) for capacity in capacities] == [(1, 1000), (1, 1000)]

@@ -12,6 +12,7 @@ from chatgroup.schemas import (
     LeaveRequest,
     PutRequest,
     UpdateRequest,
+    parse_json,
 )
 
 
@@ -124,3 +125,68 @@ def test_invitation_names_its_invitee() -> None:
 def test_nested_json_where_a_string_belongs_is_refused() -> None:
     with pytest.raises(ValidationError):
         CreateChatgroupRequest.model_validate({"name": {"first": "Crew"}, "capacity": 5})
+
+
+# JSON that json.loads alone fails on with errors that are not "bad JSON"
+
+
+def test_json_is_read_as_data() -> None:
+    assert parse_json('{"capacity": 12345678901234567890123456789012345678, "ids": [1, -2.5e3]}') == {
+        "capacity": 12345678901234567890123456789012345678,
+        "ids": [1, -2500.0],
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[" * 50_000, "nests arrays or objects too deeply"),
+        ('{"a": ' * 20_000 + "1" + "}" * 20_000, "nests arrays or objects too deeply"),
+        ("9" * 5000, "an integer of more than 38 digits"),
+        ("-" + "9" * 39, "an integer of more than 38 digits"),
+        ("{not json", "is not valid JSON: Expecting property name enclosed in double quotes at line 1, column 2"),
+    ],
+    ids=["50,000 [", "20,000 objects", "5000 digits", "39 digits", "not JSON"],
+)
+def test_json_that_cannot_be_read_is_refused_with_the_reason(text: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason) as refused:
+        parse_json(text)
+    assert type(refused.value) is ValueError
+
+
+def test_attrs_in_a_string_are_read_as_carefully_as_a_body() -> None:
+    request = {"type": "update", "chatgroup_id": "g1", "attrs": '{"capacity": ' + "9" * 5000 + "}"}
+    with pytest.raises(ValidationError, match="an integer of more than 38 digits"):
+        UpdateRequest.model_validate(request)
+
+
+# lone surrogates: what a JSON "\ud800" escape decodes to; not text, and DynamoDB refuses it
+
+LONE = "a\ud800b"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"name": LONE}, {"memberlist": [LONE]}, {"memberlist": f"bob;{LONE}"}, {"photo": f"https://x.example/{LONE}"}],
+    ids=["name", "member list", "member string", "photo"],
+)
+def test_a_lone_surrogate_is_refused_wherever_text_is_stored(fields: dict[str, object]) -> None:
+    with pytest.raises(ValidationError, match="lone UTF-16 surrogate"):
+        CreateChatgroupRequest.model_validate({"name": "Crew", "capacity": 5} | fields)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "application", "chatgroup_id": "g1", "message": LONE},
+        {"type": "invitation", "chatgroup_id": "g1", "who_to_invite": LONE},
+    ],
+)
+def test_a_lone_surrogate_in_an_inbox_message_is_refused(body: dict[str, str]) -> None:
+    with pytest.raises(ValidationError, match="lone UTF-16 surrogate"):
+        TypeAdapter(InboxCreateRequest).validate_python(body)
+
+
+def test_a_json_escaped_surrogate_pair_is_text() -> None:
+    body = parse_json('{"name": "Crew \\ud83c\\udf89", "capacity": 5}')
+    assert CreateChatgroupRequest.model_validate(body).name == "Crew \U0001f389"

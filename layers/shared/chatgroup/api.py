@@ -5,6 +5,7 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
@@ -14,24 +15,29 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from pynamodb.exceptions import PynamoDBException
 
 from chatgroup.errors import ChatgroupError, InvalidRequest, NotAuthenticated
 from chatgroup.observability import logger, metrics, tracer
-from chatgroup.schemas import ErrorResponse
+from chatgroup.schemas import ErrorResponse, has_lone_surrogate, parse_json
 
 
 def create_app() -> APIGatewayRestResolver:
     """A REST resolver that validates requests and maps every error to `{"result": "fail", "reason"}`."""
-    app = APIGatewayRestResolver(enable_validation=True, cors=CORSConfig(allow_origin="*", max_age=300))
+    app = APIGatewayRestResolver(
+        enable_validation=True,
+        cors=CORSConfig(allow_origin="*", max_age=300),
+        json_body_deserializer=_read_json_body,
+    )
     app.use([_limit_body_size])
     app.exception_handler(ChatgroupError)(_refused)
+    app.exception_handler(NotFoundError)(_no_route)
     app.exception_handler(RequestValidationError)(_invalid)
     app.exception_handler(RequestUnsupportedContentType)(_not_json)
     app.exception_handler(ValueError)(lambda error: _unreadable_body(app, error))
-    app.exception_handler([PynamoDBException, BotoCoreError, ClientError])(_unavailable)
-    app.exception_handler(Exception)(_internal)
+    app.exception_handler(Exception)(_failed)
     return app
 
 
@@ -39,11 +45,30 @@ MAX_BODY_BYTES = 64 * 1024
 """Far above the largest valid request (99 initial members), far below API Gateway's 10 MB."""
 
 
+def _read_json_body(body: str) -> Any:
+    """The body as data, read by Powertools' validation before it validates anything (its deserializer hook).
+
+    Powertools runs its request validation before any middleware, so this is where a JSON body is
+    measured, before it is parsed: a 9 MiB body is refused without being read. Then it is parsed
+    so that every document JSON allows, however deep or long its numbers, is data or bad input.
+    """
+    _refuse_oversized(body)
+    try:
+        return parse_json(body)
+    except ValueError as error:
+        raise InvalidRequest(f"The request body {error}.") from None
+
+
 def _limit_body_size(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    body = app.current_event.body or ""
-    if len(body.encode()) > MAX_BODY_BYTES:
-        raise InvalidRequest(f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.")
+    """The same limit for bodies that Powertools parses itself (form data, multipart), after it has."""
+    _refuse_oversized(app.current_event.body or "")
     return next_middleware(app)
+
+
+def _refuse_oversized(body: str) -> None:
+    # A character is at least one byte: a long body is refused without encoding it.
+    if len(body) > MAX_BODY_BYTES or len(body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+        raise InvalidRequest(f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.")
 
 
 def responses(*refusals: HTTPStatus) -> dict[int, OpenAPIResponse]:
@@ -66,20 +91,30 @@ def caller_id(event: APIGatewayProxyEvent) -> str:
     username = claims.get("cognito:username") or claims.get("username")
     if not isinstance(username, str) or not username:
         raise NotAuthenticated("Sign in: the request carries no Cognito user.")
+    if has_lone_surrogate(username):
+        raise InvalidRequest("The signed-in user name holds a lone UTF-16 surrogate; it cannot be stored.")
     return username
 
 
 def _fail(status: HTTPStatus, reason: str) -> Response[str]:
+    # A reason may quote the request (a field name), and JSON cannot carry a lone surrogate: escape it.
+    printable = reason.encode("utf-8", "backslashreplace").decode()
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body=ErrorResponse(reason=reason).model_dump_json(),
+        body=ErrorResponse(reason=printable).model_dump_json(),
     )
 
 
 def _refused(error: ChatgroupError) -> Response[str]:
     logger.info("Request refused", extra={"status": int(error.status), "reason": str(error)})
     return _fail(error.status, str(error))
+
+
+def _no_route(error: NotFoundError) -> Response[str]:
+    """API Gateway sent the request here, but Powertools' route does not match it: a path parameter holds
+    a character outside its pattern (`"`, `#`, `\\`, an emoji...). Nothing lives at such a path."""
+    return _fail(HTTPStatus.NOT_FOUND, "Nothing is found at this path.")
 
 
 def _invalid(error: RequestValidationError) -> Response[str]:
@@ -93,16 +128,28 @@ def _not_json(error: Exception) -> Response[str]:
 
 
 def _unreadable_body(app: APIGatewayRestResolver, error: ValueError) -> Response[str]:
-    """Powertools fails on a multipart body without a boundary with a bare ValueError: bad input. Else a bug."""
+    """Powertools reads the body itself, and fails with a bare ValueError on two kinds of bad input.
+
+    A base64-encoded body that is not base64 of UTF-8 text, and a multipart body without a
+    boundary. Which one it was is found by looking at the request again; any other ValueError is a bug.
+    """
+    if not _is_text(app.current_event):
+        return _fail(HTTPStatus.BAD_REQUEST, "The request body is not UTF-8 text (or base64 of it).")
     if app.current_event.headers.get("Content-Type", "").lower().startswith("multipart/"):
         return _not_json(error)
-    return _internal(error)
+    return _failed(error)
+
+
+def _is_text(event: APIGatewayProxyEvent) -> bool:
+    try:
+        event.decoded_body  # noqa: B018 - decoding is the check; Powertools does not cache a failure
+    except ValueError:  # UnicodeError, binascii.Error
+        return False
+    return True
 
 
 def _describe(detail: dict[str, Any]) -> str:
     """One validation problem as a sentence: where it is and what is wrong."""
-    if detail.get("type") == "json_invalid":
-        return "The request body is not valid JSON."
     location = ".".join(str(part) for part in detail.get("loc", ())[1:])
     message = str(detail.get("msg", "is invalid")).removeprefix("Value error, ")
     if detail.get("type") == "union_tag_invalid":
@@ -113,15 +160,63 @@ def _describe(detail: dict[str, Any]) -> str:
     return f"{location}: {message}" if location else f"The request body is invalid: {message}"
 
 
-def _unavailable(error: Exception) -> Response[str]:
-    logger.exception("AWS dependency failed")
-    return _fail(HTTPStatus.SERVICE_UNAVAILABLE, "A backing service failed; please retry.")
+_OUTAGE_CODES = frozenset(
+    {
+        # Throttled: DynamoDB, SQS, and the generic codes of AWS's protocols.
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "ThrottlingException",
+        "Throttling",
+        "RequestThrottled",
+        "TooManyRequestsException",
+        # The service's own failure.
+        "InternalServerError",
+        "InternalFailure",
+        "InternalError",
+        "ServiceUnavailable",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        # Another writer's transaction held an item; a retry succeeds.
+        "TransactionConflictException",
+        "TransactionInProgressException",
+    }
+)
+"""AWS error codes that say "not now": a retry may succeed. Any other code is a request we should not have sent."""
 
 
-def _internal(error: Exception) -> Response[str]:
-    """A bug, not bad input: a 500 that hides the details, which go to the log."""
+def _failed(error: Exception) -> Response[str]:
+    """Not the caller's fault, and logged with its cause: 503 if AWS was unavailable (retry), else 500 (a bug).
+
+    A DynamoDB ValidationException or SerializationException, a missing permission or table,
+    a parameter botocore refuses: these are our bugs, which a retry would only repeat.
+    """
+    if _is_outage(error):
+        logger.exception("AWS dependency unavailable")
+        return _fail(HTTPStatus.SERVICE_UNAVAILABLE, "A backing service failed; please retry.")
     logger.exception("Unexpected error")
     return _fail(HTTPStatus.INTERNAL_SERVER_ERROR, "The service failed unexpectedly; the error was logged.")
+
+
+def _is_outage(error: Exception) -> bool:
+    """Whether the AWS error at the root of `error` says "not now": a throttle, AWS's own failure, no connection."""
+    root = _aws_root(error)
+    if isinstance(root, ClientError):
+        status = root.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return root.response.get("Error", {}).get("Code") in _OUTAGE_CODES or status >= 500
+    return isinstance(root, BotocoreConnectionError | HTTPClientError)
+
+
+def _aws_root(error: BaseException | None) -> BaseException | None:
+    """The botocore error deepest in the chain: PynamoDB keeps it as `cause`, others as `__cause__`.
+
+    The deepest, because PynamoDB re-raises a ClientError as its own ClientError without the HTTP status.
+    """
+    root = None
+    while error is not None:
+        if isinstance(error, ClientError | BotoCoreError):
+            root = error
+        error = error.cause if isinstance(error, PynamoDBException) else error.__cause__
+    return root
 
 
 def lambda_handler_for(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:

@@ -1,8 +1,16 @@
-"""Opaque page tokens that cannot be turned into a query of someone else's items."""
+"""Opaque page tokens that cannot be turned into a query of someone else's items, nor into a malformed one.
+
+A token is the Query's LastEvaluatedKey, base64-encoded. Coming back, it is the caller's input:
+DynamoDB refuses an ExclusiveStartKey that is not exactly the key of the index being queried
+(the table's key attributes plus the index's, each of its declared type, numbers well formed)
+with a ValidationException, which is our failure, not the caller's. So a token is checked
+against the index's key schema here, and refused as bad input unless it fits.
+"""
 
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,8 +18,13 @@ from pynamodb.indexes import Index
 from pynamodb.models import Model
 
 from chatgroup.errors import InvalidRequest
+from chatgroup.schemas import has_lone_surrogate
 
 _INVALID = "next_token is not valid for this query; start again without it."
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,37})")
+"""Our key numbers are integers (milliseconds); DynamoDB keeps 38 significant digits."""
+_MAX_KEY_BYTES = 1024
+"""DynamoDB's limit for a sort key value (a partition key may hold 2048 bytes); ours are far shorter."""
 
 
 def encode_token(last_evaluated_key: dict[str, Any] | None) -> str | None:
@@ -20,31 +33,46 @@ def encode_token(last_evaluated_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(last_evaluated_key, separators=(",", ":")).encode()).decode()
 
 
-def decode_token(token: str | None, bound: dict[str, str]) -> dict[str, Any] | None:
-    """Decode a token, refusing it unless its partition is the one this query is bound to."""
+def decode_token(token: str | None, key_schema: dict[str, str], bound: dict[str, str]) -> dict[str, Any] | None:
+    """Decode a token, refusing it unless it is a key of `key_schema` (name: S or N) within the `bound` partition."""
     if token is None:
         return None
     try:
         key = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (ValueError, binascii.Error):
         raise InvalidRequest(_INVALID) from None
-    if not _is_key(key) or any(key.get(name) != {"S": value} for name, value in bound.items()):
+    if not _fits(key, key_schema) or any(key[name] != {"S": value} for name, value in bound.items()):
         raise InvalidRequest(_INVALID)
     return key
 
 
-def _is_key(key: Any) -> bool:
+def _fits(key: Any, key_schema: dict[str, str]) -> bool:
+    """Exactly the schema's attributes, each a well-formed value of its type."""
     return (
         isinstance(key, dict)
-        and 0 < len(key) <= 4
-        and all(
-            isinstance(value, dict)
-            and len(value) == 1
-            and next(iter(value)) in ("S", "N")
-            and isinstance(next(iter(value.values())), str)
-            for value in key.values()
-        )
+        and key.keys() == key_schema.keys()
+        and all(_is_value(key[name], attribute_type) for name, attribute_type in key_schema.items())
     )
+
+
+def _is_value(value: Any, attribute_type: str) -> bool:
+    if not (isinstance(value, dict) and value.keys() == {attribute_type} and isinstance(value[attribute_type], str)):
+        return False
+    text: str = value[attribute_type]
+    if attribute_type == "N":
+        return _NUMBER.fullmatch(text) is not None
+    return not has_lone_surrogate(text) and 0 < len(text.encode()) <= _MAX_KEY_BYTES
+
+
+def key_schema(index: Index[Any]) -> dict[str, str]:
+    """The attributes (name: DynamoDB type) of a key that a Query on `index` returns: the table's and the index's."""
+    model: type[Model] = index._model  # set by PynamoDB when the index is declared on its model
+    attributes = [*model.get_attributes().values(), *type(index).Meta.attributes.values()]
+    return {
+        attribute.attr_name: attribute.attr_type
+        for attribute in attributes
+        if attribute.is_hash_key or attribute.is_range_key
+    }
 
 
 @dataclass(frozen=True)
@@ -59,7 +87,7 @@ def newest_first[T: Model](index: Index[T], partition: str, value: str, limit: i
         value,
         scan_index_forward=False,
         limit=limit,
-        last_evaluated_key=decode_token(token, {partition: value}),
+        last_evaluated_key=decode_token(token, key_schema(index), {partition: value}),
     )
     items = list(results)
     return Page(items=items, next_token=encode_token(results.last_evaluated_key))

@@ -18,6 +18,41 @@ _USER_ID = re.compile(r"[^\s;\x00-\x1f\x7f]{1,128}")
 _RESOURCE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_MAX_DIGITS = 38
+"""DynamoDB's number precision; longer integers in a request are refused before Python reads them."""
+
+
+def parse_json(text: str) -> Any:
+    """A JSON document from a request, or a ValueError whose message ends "The body ..." with why it is unreadable.
+
+    `json.loads` alone fails on some valid JSON with errors that are not bad-JSON errors:
+    RecursionError when arrays or objects nest thousands deep, and ValueError for an integer
+    of more than 4300 digits (Python's limit on converting strings to int).
+    """
+    try:
+        return json.loads(text, parse_int=_integer)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
+    except RecursionError:
+        raise ValueError("nests arrays or objects too deeply") from None
+
+
+def _integer(digits: str) -> int:
+    if len(digits.removeprefix("-")) > _MAX_DIGITS:
+        raise ValueError(f"holds an integer of more than {_MAX_DIGITS} digits")
+    return int(digits)
+
+
+def has_lone_surrogate(value: str) -> bool:
+    """JSON's `\\ud800`-style escapes can decode to half of a UTF-16 pair: not text; DynamoDB refuses it."""
+    return _LONE_SURROGATE.search(value) is not None
+
+
+def _well_formed(value: str) -> str:
+    if has_lone_surrogate(value):
+        raise ValueError("text must not hold a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape)")
+    return value
 
 
 def _user_id(value: str) -> str:
@@ -69,18 +104,19 @@ def _json_object(value: Any) -> Any:
     """`attrs` may be a JSON string (as the seed sends it) or an object."""
     if isinstance(value, str):
         try:
-            return json.loads(value)
-        except ValueError:
-            raise ValueError("attrs must be a JSON object or a string holding one") from None
+            return parse_json(value)
+        except ValueError as error:
+            raise ValueError(f"attrs must be a JSON object or a string holding one; this string {error}") from None
     return value
 
 
-UserId = Annotated[str, AfterValidator(_user_id)]
+WellFormed = Annotated[str, AfterValidator(_well_formed)]
+UserId = Annotated[WellFormed, AfterValidator(_user_id)]
 ResourceId = Annotated[str, AfterValidator(_resource_id)]
-Name = Annotated[str, AfterValidator(_name)]
-Photo = Annotated[str, AfterValidator(_photo)]
-Capacity = Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=1000)]
-Text = Annotated[str, AfterValidator(_text)]
+Name = Annotated[WellFormed, AfterValidator(_name)]
+Photo = Annotated[WellFormed, AfterValidator(_photo)]
+Capacity = Annotated[int, Field(ge=1, le=1000), BeforeValidator(_not_bool)]
+Text = Annotated[WellFormed, AfterValidator(_text)]
 MemberList = Annotated[list[UserId], BeforeValidator(_split_members), Field(max_length=MAX_INITIAL_MEMBERS)]
 Choice = Literal["accept", "deny"]
 PageLimit = Annotated[int, Field(ge=1, le=100, description="items per page")]
