@@ -82,6 +82,16 @@ def running_as(function: str) -> Iterator[None]:
         _running_function.reset(token)
 
 
+@contextmanager
+def outside_any_function() -> Iterator[None]:
+    """Log none of the calls made in this block: a test's own reads in the middle of a function's call."""
+    token = _running_function.set(None)
+    try:
+        yield
+    finally:
+        _running_function.reset(token)
+
+
 class _CallLog:
     """This process's file in the log folder; each distinct call is written once, as soon as it is made."""
 
