@@ -31,8 +31,27 @@ typecheck: install
 validate: install
 	$(BIN)/sam validate --lint --template-file template.yaml
 
-test: lint typecheck validate
+test: lint typecheck validate checkov
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# checkov over template.yaml from a virtual environment of its own (its pins clash with ours). What does not
+# apply is suppressed in the template, each with its reason (`Metadata: checkov: skip:`).
+CHECKOV_VENV := .venv-checkov
+.PHONY: checkov
+checkov: $(CHECKOV_VENV)/.installed
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation --file template.yaml
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+# A stack's chat queues whose group no longer exists (scripts/orphan_queues.py): STACK=<stack name> for a deployed
+# stack (your AWS credentials), LOCAL=1 for the running `make run`; DELETE=1 deletes them.
+.PHONY: orphan-queues
+orphan-queues: install
+	$(if $(or $(STACK),$(LOCAL)),,$(error usage: make orphan-queues STACK=<stack name> [DELETE=1], or LOCAL=1 [DELETE=1]))
+	@$(BIN)/python -m scripts.orphan_queues $(if $(LOCAL),--local,--stack "$(STACK)") $(if $(DELETE),--delete)
 
 build: install
 	$(BIN)/sam build --template-file template.yaml
@@ -85,4 +104,4 @@ openapi: install
 	$(BIN)/python -m devstack.openapi > docs/openapi.json
 
 clean:
-	rm -rf $(VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

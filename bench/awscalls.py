@@ -21,6 +21,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from bench.itemsize import Item, TableSpec, WriteCost, table_specs, write_cost
+from devstack.aws_calls import outside_any_function
 
 WRITE_OPERATIONS = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
 
@@ -137,7 +138,8 @@ class Recorder:
         """The item as stored now, read consistently by the bench's own client, uncounted."""
         self._quiet.on = True
         try:
-            found = self._inspect.get_item(TableName=target.table, Key=target.key, ConsistentRead=True)
+            with outside_any_function():
+                found = self._inspect.get_item(TableName=target.table, Key=target.key, ConsistentRead=True)
         finally:
             self._quiet.on = False
         item: Item | None = found.get("Item")

@@ -1,5 +1,6 @@
 """Run a function's handler in this process the way Lambda behind API Gateway would."""
 
+import functools
 import importlib.util
 import json
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from devstack.aws_calls import log_calls_if_asked, running_as
 from devstack.template import FunctionSpec, UnsupportedTemplate, resolve
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -34,16 +36,28 @@ class LambdaContext:
 
 
 def load_handler(spec: FunctionSpec) -> Handler:
-    """Import a function's module under its own name (every function's file is `app.py`)."""
+    """Import a function's module under its own name (every function's file is `app.py`).
+
+    The AWS calls of its import and of every invocation are attributed to the function, for
+    `devstack.aws_calls` to log when asked (tests/iam checks them against its IAM policy).
+    """
+    log_calls_if_asked()
     module_file, function_name = spec.handler.rsplit(".", 1)
     path = spec.code_uri / f"{module_file.replace('.', '/')}.py"
     module_spec = importlib.util.spec_from_file_location(f"function_{spec.logical_id}", path)
     if module_spec is None or module_spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module: ModuleType = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
+    with running_as(spec.logical_id):
+        module_spec.loader.exec_module(module)
     handler: Handler = getattr(module, function_name)
-    return handler
+
+    @functools.wraps(handler)
+    def invoke_as_function(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        with running_as(spec.logical_id):
+            return handler(event, context)
+
+    return invoke_as_function
 
 
 def proxy_event(

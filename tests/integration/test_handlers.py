@@ -419,6 +419,21 @@ def test_the_same_idempotency_key_of_another_user_creates_their_own_group(invoke
     assert other.body["chatgroup_id"] != first.body["chatgroup_id"]
 
 
+def test_a_create_refused_under_an_idempotency_key_can_be_corrected_under_that_key(invoke: Invoke) -> None:
+    # Given a create refused (more members than places) under an Idempotency-Key
+    key = {"Idempotency-Key": "k-1"}
+    body = {"capacity": 2, "memberlist": "bob;carol"}
+    refused = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", body, headers=key)
+
+    # When the corrected request is sent under the same key
+    corrected = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", body | {"capacity": 3}, headers=key)
+
+    # Then the refusal was forgotten (its record deleted), not held against the key: the group is created
+    assert_failed(refused, 400)
+    assert "exceed the capacity" in refused.body["reason"]
+    assert corrected.status == 200
+
+
 def test_an_unprintable_idempotency_key_is_400(invoke: Invoke) -> None:
     reply = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers={"Idempotency-Key": "has space"})
     assert_failed(reply, 400)

@@ -34,14 +34,16 @@ def test_creator_counts_toward_capacity(aws) -> None:
     assert list(Chatgroup.scan()) == []
 
 
-def test_each_group_gets_a_tagged_fifo_queue_whose_arn_is_returned(new_group) -> None:
+def test_each_group_gets_an_encrypted_tagged_fifo_queue_whose_arn_is_returned(new_group) -> None:
     group = new_group(creator="alice")
     sqs = boto3.client("sqs")
     url = sqs.get_queue_url(QueueName=f"chatgroup-dev-{group.chatgroup_id}.fifo")["QueueUrl"]
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert attributes["FifoQueue"] == "true"
+    assert attributes["SqsManagedSseEnabled"] == "true"
     assert attributes["QueueArn"] == group.queue_arn
-    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"chatgroup_id": group.chatgroup_id, "creator_id": "alice"}
+    tags = sqs.list_queue_tags(QueueUrl=url)["Tags"]
+    assert tags == {"stack": "chatgroup-dev", "chatgroup_id": group.chatgroup_id, "creator_id": "alice"}
 
 
 def test_failed_database_write_after_queue_creation_leaves_no_queue(aws) -> None:

@@ -40,12 +40,18 @@ def queue_name(chatgroup_id: str) -> str:
 
 
 def create_group_queue(chatgroup_id: str, creator_id: str) -> GroupQueue:
-    """Create the group's chat queue, tagged so that an orphan can be traced to its group."""
+    """Create the group's chat queue, encrypted at rest, tagged with its stack and group.
+
+    Encryption with SQS-managed keys is explicit rather than left to the account's default. The
+    `stack` tag (the stack's queue name prefix) lets an operator find a stack's queues with the
+    tagging API, and `chatgroup_id` traces an orphan to its group (`make orphan-queues`).
+    """
+    prefix = get_settings().queue_name_prefix
     try:
         url = _client().create_queue(
             QueueName=queue_name(chatgroup_id),
-            Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"},
-            tags={"chatgroup_id": chatgroup_id, "creator_id": creator_id},
+            Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false", "SqsManagedSseEnabled": "true"},
+            tags={"stack": prefix, "chatgroup_id": chatgroup_id, "creator_id": creator_id},
         )["QueueUrl"]
     except (BotoCoreError, ClientError) as error:
         raise ServiceUnavailable("The chat queue could not be created; please retry.") from error

@@ -1,0 +1,1 @@
+"""Operators' commands, run with `make`: each module says what it does."""
