@@ -8,7 +8,7 @@ comes from template.yaml, so the tests run with exactly what a deployment sets.
 import logging
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import boto3
 import pytest
@@ -95,3 +95,19 @@ def new_group(aws: None):
         return create_chatgroup(creator, request)
 
     return create
+
+
+@pytest.fixture
+def quota_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Small per-user quotas for one test, set as template.yaml sets them: in the functions' environment."""
+    from chatgroup.settings import get_settings
+
+    def limit(*, live_groups: int | None = None, pending_messages: int | None = None) -> None:
+        limits = {"MAX_LIVE_GROUPS_PER_USER": live_groups, "MAX_PENDING_MESSAGES_PER_USER": pending_messages}
+        for name, value in limits.items():
+            if value is not None:
+                monkeypatch.setenv(name, str(value))
+        get_settings.cache_clear()
+
+    yield limit
+    get_settings.cache_clear()

@@ -10,21 +10,23 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from chatgroup.errors import ChatgroupError, InvalidRequest, NotAuthenticated
+from chatgroup.errors import ChatgroupError, InvalidRequest, NotAuthenticated, TooManyRequests
 from chatgroup.observability import logger, metrics, tracer
 from chatgroup.schemas import ErrorResponse
 
 
 def create_app() -> APIGatewayRestResolver:
     """A REST resolver that validates requests and maps every error to `{"result": "fail", "reason"}`."""
-    app = APIGatewayRestResolver(enable_validation=True, cors=CORSConfig(allow_origin="*", max_age=300))
+    app = APIGatewayRestResolver(
+        enable_validation=True, cors=CORSConfig(allow_origin="*", max_age=300, expose_headers=["Retry-After"])
+    )
     app.use([_limit_body_size])
     app.exception_handler(ChatgroupError)(_refused)
     app.exception_handler(RequestValidationError)(_invalid)
@@ -46,6 +48,12 @@ def _limit_body_size(app: APIGatewayRestResolver, next_middleware: NextMiddlewar
     return next_middleware(app)
 
 
+_RETRY_AFTER: OpenAPIResponseHeader = {
+    "description": "Seconds until waiting alone frees room; absent when only an action of yours does.",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
 def responses(*refusals: HTTPStatus) -> dict[int, OpenAPIResponse]:
     """A route's documented answers: 200 (its return type), bad input, no user, AWS down, and its `refusals`."""
     always = (HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED, HTTPStatus.SERVICE_UNAVAILABLE)
@@ -56,6 +64,8 @@ def responses(*refusals: HTTPStatus) -> dict[int, OpenAPIResponse]:
         }
         for status in sorted({*always, *refusals})
     }
+    if HTTPStatus.TOO_MANY_REQUESTS in failures:
+        failures[HTTPStatus.TOO_MANY_REQUESTS]["headers"] = {"Retry-After": _RETRY_AFTER}
     success: OpenAPIResponse = {"description": "OK"}
     return {int(HTTPStatus.OK): success} | failures
 
@@ -79,7 +89,10 @@ def _fail(status: HTTPStatus, reason: str) -> Response[str]:
 
 def _refused(error: ChatgroupError) -> Response[str]:
     logger.info("Request refused", extra={"status": int(error.status), "reason": str(error)})
-    return _fail(error.status, str(error))
+    response = _fail(error.status, str(error))
+    if isinstance(error, TooManyRequests) and error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _invalid(error: RequestValidationError) -> Response[str]:
