@@ -15,7 +15,7 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from devstack.template import functions, load_template, parameter_defaults, resolve, table_definitions
+from devstack.template import functions, load_template, parameter_values, resolve, table_definitions
 
 
 def _free_port() -> int:
@@ -38,9 +38,12 @@ os.environ.update(
     POWERTOOLS_TRACE_DISABLED="true",
     POWERTOOLS_METRICS_DISABLED="true",
 )
+os.environ.setdefault("PARAMETER_OVERRIDES", "MaxLiveGroupsPerUser=1000 MaxPendingMessagesPerUser=1000")
+"""Quotas no flow of the suite reaches (the authorization matrix creates hundreds of groups as one user), in this
+process and every local stack it starts; the quota tests set small ones (`quota_limits`)."""
 os.environ.update(
     {
-        name: str(resolve(value, parameter_defaults(TEMPLATE) | {logical_id: logical_id for logical_id in TABLES}))
+        name: str(resolve(value, parameter_values(TEMPLATE) | {logical_id: logical_id for logical_id in TABLES}))
         for function in functions(TEMPLATE).values()
         for name, value in function.environment.items()
     }
