@@ -20,6 +20,7 @@ from chatgroup.schemas import (
     InvitationDecision,
     InvitationMessageRequest,
 )
+from chatgroup.settings import get_settings
 
 
 def create(creator: str, members: tuple[str, ...] = ()) -> str:
@@ -79,7 +80,7 @@ def test_a_creator_at_the_live_group_limit_is_refused_and_nothing_is_created(aws
     created = [create("alice"), create("alice")]
 
     # When she creates another
-    with pytest.raises(TooManyRequests, match="2 live chatgroups") as refusal:
+    with pytest.raises(TooManyRequests, match="live chatgroups are at the limit of 2") as refusal:
         create("alice", members=("bob",))
 
     # Then only dismissing helps (no Retry-After), and neither a group, a member nor a queue was added
@@ -98,7 +99,7 @@ def test_the_live_group_limit_is_enforced_by_the_transaction_not_by_the_early_ch
     monkeypatch.setattr(groups, "require_group_slot", lambda creator: None)
 
     # When she creates another, Then the creation's transaction refuses it and its queue is deleted again
-    with pytest.raises(TooManyRequests, match="1 live chatgroups"):
+    with pytest.raises(TooManyRequests, match="live chatgroups are at the limit of 1"):
         create("alice")
     assert len(live_groups_of("alice")) == 1
     assert queue_count() == 1
@@ -158,7 +159,7 @@ def test_a_sender_at_the_pending_limit_is_refused_until_the_oldest_expires(aws, 
     apply("dave", second)
 
     # When he applies to a third group
-    with pytest.raises(TooManyRequests, match="2 applications and invitations awaiting a decision") as refusal:
+    with pytest.raises(TooManyRequests, match="awaiting a decision are at the limit of 2") as refusal:
         apply("dave", third)
 
     # Then he may retry once his oldest message expires, and the third creator received nothing
@@ -376,3 +377,13 @@ def test_concurrent_sends_reclaim_expired_slots_without_exceeding_the_quota(aws,
     live = [message for message in messages_from("dave") if message.chatgroup_id in targets]
     assert len(live) == 3
     assert slots_of("dave")[1] == {f"{message.recipient_id} {message.pending_key}" for message in live}
+
+
+@pytest.mark.parametrize("size", ["0", "-1", "ten", ""])
+def test_a_quota_size_that_is_not_a_positive_whole_number_fails_when_the_function_starts(
+    monkeypatch, quota_limits, size: str
+) -> None:
+    monkeypatch.setenv("MAX_PENDING_MESSAGES_PER_USER", size)
+    quota_limits()
+    with pytest.raises(ValueError, match="MAX_PENDING_MESSAGES_PER_USER"):
+        get_settings()

@@ -55,9 +55,7 @@ def give_back_group_slot(change: Transaction, creator: str, chatgroup_id: str) -
 
 
 def _live_groups_reached(limit: int) -> TooManyRequests:
-    return TooManyRequests(
-        f"You have {limit} live chatgroups, the most one user may create; dismiss one to create another."
-    )
+    return TooManyRequests(f"Your live chatgroups are at the limit of {limit} per user: dismiss one to create another.")
 
 
 def take_pending_slot(send: Transaction, message: InboxMessage) -> None:
@@ -126,8 +124,8 @@ def _pending_refusal(held: _PendingHeld, limit: int) -> TooManyRequests:
             retry_after=1,
         )
     reason = (
-        f"You have {len(held.live_expiries)} applications and invitations awaiting a decision, the most allowed is "
-        f"{limit}: another can be sent once one of them is accepted or denied"
+        f"Your applications and invitations awaiting a decision are at the limit of {limit} per user: another can "
+        "be sent once one of them is accepted or denied"
     )
     expiries = [expiry for expiry in held.live_expiries if expiry is not None]
     if not expiries:
