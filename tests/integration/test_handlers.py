@@ -515,3 +515,15 @@ def test_a_decision_gives_the_sender_a_pending_slot_back(invoke: Invoke, quota_l
 
     # When he applies elsewhere, Then it is sent
     assert apply(invoke, second).status == 200
+
+
+def test_a_retried_create_is_answered_as_before_though_the_quota_is_now_used_up(invoke: Invoke, quota_limits) -> None:
+    # Given alice's one allowed group, created with an Idempotency-Key
+    quota_limits(live_groups=1)
+    headers = {"Idempotency-Key": "k-quota"}
+    first = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers=headers)
+
+    # When she retries the same request, Then it answers the same group, not a 429
+    again = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers=headers)
+    assert (first.status, again.status) == (200, 200)
+    assert again.body == first.body
