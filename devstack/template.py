@@ -1,5 +1,6 @@
 """template.yaml read as data: the one source of tables, functions, routes and environment."""
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,23 @@ def resources_of_type(template: Mapping[str, Any], resource_type: str) -> dict[s
 
 def parameter_defaults(template: Mapping[str, Any]) -> dict[str, str]:
     return {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
+
+
+def parameter_values(template: Mapping[str, Any]) -> dict[str, str]:
+    """The defaults, overridden by PARAMETER_OVERRIDES (`Key=Value Key=Value`, as `sam deploy --parameter-overrides`).
+
+    How the local stack, and the tests, set e.g. their own quota sizes: `make run PARAMETER_OVERRIDES=...`.
+    """
+    values = parameter_defaults(template)
+    for override in os.environ.get("PARAMETER_OVERRIDES", "").split():
+        name, equals, value = override.partition("=")
+        if not equals or name not in values:
+            raise UnsupportedTemplate(
+                f"PARAMETER_OVERRIDES: {override!r} is not Key=Value for a parameter of template.yaml "
+                f"({', '.join(values)})"
+            )
+        values[name] = value
+    return values
 
 
 def resolve(value: Any, refs: Mapping[str, str]) -> Any:
@@ -153,7 +171,7 @@ def api_properties(template: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def local_refs(template: Mapping[str, Any], *, stack_name: str, region: str, account_id: str) -> dict[str, str]:
-    """What `Ref`/`Sub` resolve to locally: parameter defaults, pseudo parameters, tables named by logical id."""
+    """What `Ref`/`Sub` resolve to locally: parameter values, pseudo parameters, tables named by logical id."""
     pseudo = {
         "AWS::StackName": stack_name,
         "AWS::Region": region,
@@ -161,6 +179,4 @@ def local_refs(template: Mapping[str, Any], *, stack_name: str, region: str, acc
         "AWS::Partition": "aws",
         "AWS::URLSuffix": "amazonaws.com",
     }
-    return (
-        parameter_defaults(template) | pseudo | {logical_id: logical_id for logical_id in table_definitions(template)}
-    )
+    return parameter_values(template) | pseudo | {logical_id: logical_id for logical_id in table_definitions(template)}

@@ -8,14 +8,14 @@ comes from template.yaml, so the tests run with exactly what a deployment sets.
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import boto3
 import pytest
 import requests
 
 from devstack.aws import EmbeddedAws
-from devstack.template import functions, load_template, parameter_defaults, resolve, table_definitions
+from devstack.template import functions, load_template, parameter_values, resolve, table_definitions
 
 
 def _free_port() -> int:
@@ -38,9 +38,12 @@ os.environ.update(
     POWERTOOLS_TRACE_DISABLED="true",
     POWERTOOLS_METRICS_DISABLED="true",
 )
+os.environ.setdefault("PARAMETER_OVERRIDES", "MaxLiveGroupsPerUser=1000 MaxPendingMessagesPerUser=1000")
+"""Quotas no flow of the suite reaches (the authorization matrix creates hundreds of groups as one user), in this
+process and every local stack it starts; the quota tests set small ones (`quota_limits`)."""
 os.environ.update(
     {
-        name: str(resolve(value, parameter_defaults(TEMPLATE) | {logical_id: logical_id for logical_id in TABLES}))
+        name: str(resolve(value, parameter_values(TEMPLATE) | {logical_id: logical_id for logical_id in TABLES}))
         for function in functions(TEMPLATE).values()
         for name, value in function.environment.items()
     }
@@ -95,3 +98,19 @@ def new_group(aws: None):
         return create_chatgroup(creator, request)
 
     return create
+
+
+@pytest.fixture
+def quota_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Small per-user quotas for one test, set as template.yaml sets them: in the functions' environment."""
+    from chatgroup.settings import get_settings
+
+    def limit(*, live_groups: int | None = None, pending_messages: int | None = None) -> None:
+        limits = {"MAX_LIVE_GROUPS_PER_USER": live_groups, "MAX_PENDING_MESSAGES_PER_USER": pending_messages}
+        for name, value in limits.items():
+            if value is not None:
+                monkeypatch.setenv(name, str(value))
+        get_settings.cache_clear()
+
+    yield limit
+    get_settings.cache_clear()

@@ -21,7 +21,7 @@ app = create_app()
     "/api/v1/chatgroup/create",
     summary="Create a chatgroup",
     tags=["chatgroup"],
-    responses=responses(HTTPStatus.CONFLICT),
+    responses=responses(HTTPStatus.CONFLICT, HTTPStatus.TOO_MANY_REQUESTS),
 )
 @tracer.capture_method
 def create(

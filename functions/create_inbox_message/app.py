@@ -17,7 +17,7 @@ app = create_app()
     "/api/v1/inbox/create",
     summary="Apply to a chatgroup or invite someone into one",
     tags=["inbox"],
-    responses=responses(HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
+    responses=responses(HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.TOO_MANY_REQUESTS),
 )
 @tracer.capture_method
 def create(request: Annotated[InboxCreateRequest, Body()]) -> InboxCreateResponse:

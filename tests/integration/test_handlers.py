@@ -10,6 +10,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError, EndpointConnectionError, ParamValidationError, ReadTimeoutError
 
+from chatgroup.models import INBOX_RETENTION_SECONDS
 from chatgroup.observability import logger
 from devstack.lambda_runtime import Handler, LambdaContext
 from tests.conftest import TABLES
@@ -803,3 +804,78 @@ def test_a_throttled_idempotency_store_is_503_as_a_throttled_table_is(
     assert_failed(reply, 503)
     monkeypatch.undo()
     assert everything()["queues"] == []
+
+
+# quotas
+
+
+def test_a_create_beyond_the_live_group_quota_is_429_without_retry_after(invoke: Invoke, quota_limits) -> None:
+    # Given alice has as many live groups as she may
+    quota_limits(live_groups=1)
+    create(invoke)
+
+    # When she creates another
+    reply = invoke("CreateChatgroupFunction", "create_chatgroup", "alice")
+
+    # Then she is told only dismissing helps: no Retry-After, and no queue was made for it
+    assert_failed(reply, 429)
+    assert "dismiss one" in reply.body["reason"]
+    assert "Retry-After" not in reply.headers
+    assert len(boto3.client("sqs").list_queues().get("QueueUrls", [])) == 1
+
+
+def test_a_message_beyond_the_pending_quota_is_429_with_retry_after_the_oldest_expiry(
+    invoke: Invoke, quota_limits
+) -> None:
+    # Given dave has as many applications awaiting a decision as he may
+    quota_limits(pending_messages=1)
+    first, second = create(invoke, "alice"), create(invoke, "bob")
+    assert apply(invoke, first).status == 200
+
+    # When he applies to another group
+    reply = apply(invoke, second)
+
+    # Then he is told to retry when his application expires (in 30 days), unless it is decided sooner
+    assert_failed(reply, 429)
+    assert "accepted or denied" in reply.body["reason"]
+    assert INBOX_RETENTION_SECONDS - 60 <= int(reply.headers["Retry-After"]) <= INBOX_RETENTION_SECONDS
+
+
+def test_a_browser_may_read_retry_after(invoke: Invoke, quota_limits) -> None:
+    quota_limits(pending_messages=1)
+    first, second = create(invoke, "alice"), create(invoke, "bob")
+    assert invite(invoke, first, inviter="alice", invitee="erin").status == 200
+
+    reply = invoke(
+        "CreateInboxMessageFunction",
+        "inbox_create_application",
+        "alice",
+        {"chatgroup_id": second},
+        headers={"Origin": "https://app.example.com"},
+    )
+
+    assert_failed(reply, 429)
+    assert "Retry-After" in reply.headers["Access-Control-Expose-Headers"].split(",")
+
+
+def test_a_decision_gives_the_sender_a_pending_slot_back(invoke: Invoke, quota_limits) -> None:
+    # Given dave's one allowed application, denied by alice
+    quota_limits(pending_messages=1)
+    first, second = create(invoke, "alice"), create(invoke, "bob")
+    assert apply(invoke, first).status == 200
+    assert put(invoke, "put_application_deny", "alice", chatgroup_id=first, who_apply="dave").status == 200
+
+    # When he applies elsewhere, Then it is sent
+    assert apply(invoke, second).status == 200
+
+
+def test_a_retried_create_is_answered_as_before_though_the_quota_is_now_used_up(invoke: Invoke, quota_limits) -> None:
+    # Given alice's one allowed group, created with an Idempotency-Key
+    quota_limits(live_groups=1)
+    headers = {"Idempotency-Key": "k-quota"}
+    first = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers=headers)
+
+    # When she retries the same request, Then it answers the same group, not a 429
+    again = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers=headers)
+    assert (first.status, again.status) == (200, 200)
+    assert again.body == first.body

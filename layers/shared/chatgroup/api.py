@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from pynamodb.exceptions import PynamoDBException
 
-from chatgroup.errors import ChatgroupError, InvalidRequest, NotAuthenticated
+from chatgroup.errors import ChatgroupError, InvalidRequest, NotAuthenticated, TooManyRequests
 from chatgroup.observability import logger, metrics, tracer
 from chatgroup.schemas import ErrorResponse, has_lone_surrogate, parse_json
 
@@ -28,7 +28,7 @@ def create_app() -> APIGatewayRestResolver:
     """A REST resolver that validates requests and maps every error to `{"result": "fail", "reason"}`."""
     app = APIGatewayRestResolver(
         enable_validation=True,
-        cors=CORSConfig(allow_origin="*", max_age=300),
+        cors=CORSConfig(allow_origin="*", max_age=300, expose_headers=["Retry-After"]),
         json_body_deserializer=_read_json_body,
     )
     app.use([_limit_body_size])
@@ -71,6 +71,12 @@ def _refuse_oversized(body: str) -> None:
         raise InvalidRequest(f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.")
 
 
+_RETRY_AFTER: OpenAPIResponseHeader = {
+    "description": "Seconds until waiting alone frees room; absent when only an action of yours does.",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
 def responses(*refusals: HTTPStatus) -> dict[int, OpenAPIResponse]:
     """A route's documented answers: 200 (its return type), bad input, no user, AWS down, and its `refusals`."""
     always = (HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED, HTTPStatus.SERVICE_UNAVAILABLE)
@@ -81,6 +87,8 @@ def responses(*refusals: HTTPStatus) -> dict[int, OpenAPIResponse]:
         }
         for status in sorted({*always, *refusals})
     }
+    if HTTPStatus.TOO_MANY_REQUESTS in failures:
+        failures[HTTPStatus.TOO_MANY_REQUESTS]["headers"] = {"Retry-After": _RETRY_AFTER}
     success: OpenAPIResponse = {"description": "OK"}
     return {int(HTTPStatus.OK): success} | failures
 
@@ -108,7 +116,10 @@ def _fail(status: HTTPStatus, reason: str) -> Response[str]:
 
 def _refused(error: ChatgroupError) -> Response[str]:
     logger.info("Request refused", extra={"status": int(error.status), "reason": str(error)})
-    return _fail(error.status, str(error))
+    response = _fail(error.status, str(error))
+    if isinstance(error, TooManyRequests) and error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _no_route(error: NotFoundError) -> Response[str]:

@@ -56,13 +56,20 @@ class Transaction:
     ) -> None:
         self._steps["check"].append((lambda tx: tx.condition_check(model, key, range_key, condition=condition), error))
 
-    def delete(self, item: Model, *, condition: Condition, error: ErrorFactory) -> None:
+    def delete(self, item: Model, *, condition: Condition | None = None, error: ErrorFactory = _unreachable) -> None:
         self._steps["delete"].append((lambda tx: tx.delete(item, condition=condition), error))
 
     def put(self, item: Model, *, condition: Condition | None = None, error: ErrorFactory = _unreachable) -> None:
         self._steps["put"].append((lambda tx: tx.save(item, condition=condition), error))
 
-    def update(self, item: Model, actions: list[Action], *, condition: Condition, error: ErrorFactory) -> None:
+    def update(
+        self,
+        item: Model,
+        actions: list[Action],
+        *,
+        condition: Condition | None = None,
+        error: ErrorFactory = _unreachable,
+    ) -> None:
         self._steps["update"].append((lambda tx: tx.update(item, actions, condition=condition), error))
 
     def commit(self) -> None:

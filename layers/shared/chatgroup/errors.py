@@ -29,6 +29,20 @@ class Conflict(ChatgroupError):
     status = HTTPStatus.CONFLICT
 
 
+class TooManyRequests(ChatgroupError):
+    """A quota of the caller is used up; nothing was changed.
+
+    `retry_after` is in how many seconds waiting alone frees room (answered as `Retry-After`),
+    or None when only the caller's own action does, e.g. dismissing a group.
+    """
+
+    status = HTTPStatus.TOO_MANY_REQUESTS
+
+    def __init__(self, reason: str, retry_after: int | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
 class ServiceUnavailable(ChatgroupError):
     """An AWS dependency failed; nothing was left half done and the request may be retried."""
 

@@ -12,15 +12,17 @@ from chatgroup.access import group_not_found, is_live, load_group, refusal_of, r
 from chatgroup.clock import iso, now_ms
 from chatgroup.db import Transaction, conditional
 from chatgroup.errors import Conflict, Forbidden, InvalidRequest, ServiceUnavailable
+from chatgroup.inbox import remove_pending
 from chatgroup.models import Chatgroup, InboxMessage, Membership, is_pending, subject_of
 from chatgroup.notices import announce, inbox_notice
 from chatgroup.observability import count, logger
 from chatgroup.queues import create_group_queue, delete_group_queue
+from chatgroup.quotas import give_back_group_slot, require_group_slot, take_group_slot
 from chatgroup.schemas import ChatgroupChanges, ChatgroupView, CreateChatgroupRequest
 
 
 def create_chatgroup(caller: str, request: CreateChatgroupRequest) -> Chatgroup:
-    """Create the group's queue, then the group and its members in one transaction.
+    """Create the group's queue, then the group, its members and the creator's quota slot in one transaction.
 
     The queue comes first because the group item records its ARN; if the transaction
     fails, the queue is deleted again so that no queue outlives a group that never was.
@@ -30,6 +32,7 @@ def create_chatgroup(caller: str, request: CreateChatgroupRequest) -> Chatgroup:
         raise InvalidRequest(
             f"memberlist: {len(members)} members including the creator exceed the capacity of {request.capacity}."
         )
+    require_group_slot(caller)
     chatgroup_id = uuid4().hex
     queue = create_group_queue(chatgroup_id, caller)
     created_at = now_ms()
@@ -57,6 +60,7 @@ def create_chatgroup(caller: str, request: CreateChatgroupRequest) -> Chatgroup:
             condition=Membership.user_id.does_not_exist(),
             error=lambda: Conflict("The chatgroup's members changed while it was created; please retry."),
         )
+    take_group_slot(transaction, caller, chatgroup_id)
     try:
         transaction.commit()
     except BaseException:
@@ -129,8 +133,10 @@ def _below_members(changes: ChatgroupChanges, group: Chatgroup) -> Conflict | No
 def dismiss_chatgroup(caller: str, chatgroup_id: str, creator_id: str) -> None:
     """Mark the group dismissed, then remove its members, pending messages, queue and item.
 
-    The mark makes every later join, invitation or application fail at once; each cleanup
-    step is idempotent, so a dismissal interrupted half way is finished by calling it again.
+    The mark makes every later join, invitation or application fail at once, and gives the
+    creator's quota slot back in the same transaction; each cleanup step is idempotent (and
+    gives back the pending messages' slots), so a dismissal interrupted half way is finished
+    by calling it again.
     """
     if creator_id != caller:
         raise Forbidden("creator_id must be your own user id: only the creator may dismiss a chatgroup.")
@@ -140,19 +146,21 @@ def dismiss_chatgroup(caller: str, chatgroup_id: str, creator_id: str) -> None:
         raise group_not_found(chatgroup_id) from None
     require_creator(group, caller, "dismiss it")
     if group.dismissed_at is None:
-        conditional(
-            lambda: group.update(
-                [Chatgroup.dismissed_at.set(now_ms()), Chatgroup.event_id.remove()],
-                condition=Chatgroup.chatgroup_id.exists() & (Chatgroup.creator_id == caller),
-            ),
+        tombstone = Transaction()
+        tombstone.update(
+            group,
+            [Chatgroup.dismissed_at.set(now_ms()), Chatgroup.event_id.remove()],
+            condition=Chatgroup.chatgroup_id.exists() & (Chatgroup.creator_id == caller),
             error=lambda: group_not_found(chatgroup_id),
         )
+        give_back_group_slot(tombstone, caller, chatgroup_id)
+        tombstone.commit()
     members = list(Membership.query(chatgroup_id, consistent_read=True))
     pending = [item for item in InboxMessage.by_chatgroup.query(chatgroup_id) if is_pending(item.pending_key)]
     told = {m.user_id for m in members} | {subject_of(item.pending_key) for item in pending}
     _tell_dismissed(told - {group.creator_id}, group)
     _remove_all(Membership, members)
-    _remove_all(InboxMessage, pending)
+    remove_pending(pending)
     delete_group_queue(group.queue_url)
     conditional(
         lambda: group.delete(condition=Chatgroup.dismissed_at.exists()),

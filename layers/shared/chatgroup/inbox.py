@@ -1,6 +1,11 @@
 """Applications and invitations waiting in a user's inbox."""
 
+from collections import defaultdict
+from collections.abc import Iterable
+from itertools import batched
 from uuid import uuid4
+
+from pynamodb.expressions.condition import Condition
 
 from chatgroup.access import is_live, load_group, refusal_of
 from chatgroup.clock import iso, now_ms
@@ -8,6 +13,7 @@ from chatgroup.db import Transaction
 from chatgroup.errors import Conflict, Forbidden
 from chatgroup.models import Chatgroup, InboxMessage, Membership, inbox_expiry, pending_key
 from chatgroup.pagination import newest_first
+from chatgroup.quotas import commit_sending, give_back_pending_slots, take_pending_slot
 from chatgroup.schemas import ApplicationMessageRequest, InboxMessageView, InboxPage, InvitationMessageRequest
 
 
@@ -31,10 +37,11 @@ def send_application(caller: str, request: ApplicationMessageRequest) -> str:
     )
     send.put(
         message,
-        condition=InboxMessage.pending_key.does_not_exist(),
+        condition=_no_pending(),
         error=lambda: Conflict("You already have a pending application to this chatgroup."),
     )
-    send.commit()
+    take_pending_slot(send, message)
+    commit_sending(send, caller)
     return message.message_id
 
 
@@ -63,11 +70,17 @@ def send_invitation(caller: str, request: InvitationMessageRequest) -> str:
     )
     send.put(
         message,
-        condition=InboxMessage.pending_key.does_not_exist(),
+        condition=_no_pending(),
         error=lambda: Conflict(f"{invitee} already has a pending invitation to this chatgroup."),
     )
-    send.commit()
+    take_pending_slot(send, message)
+    commit_sending(send, caller)
     return message.message_id
+
+
+def _no_pending() -> Condition:
+    """No message under the key, or one that expired: TTL deletes it days later, and it holds no quota slot."""
+    return InboxMessage.pending_key.does_not_exist() | (InboxMessage.expires_at <= now_ms() // 1000)
 
 
 def _self_invitation(group: Chatgroup, caller: str) -> Conflict | Forbidden:
@@ -92,6 +105,33 @@ def _message(
         created_at=created_at,
         expires_at=inbox_expiry(created_at),
     )
+
+
+_TRANSACTION_ITEMS = 100
+
+
+def remove_pending(keys: Iterable[InboxMessage]) -> None:
+    """Delete pending messages and give their senders' quota slots back, in transactions of at most 100 items.
+
+    The messages are read first: `keys` (e.g. from a keys-only index) do not name the sender of an
+    invitation. One update per sender and transaction gives back all of that sender's slots in it.
+    """
+    by_sender: defaultdict[str, list[InboxMessage]] = defaultdict(list)
+    found = InboxMessage.batch_get([(key.recipient_id, key.pending_key) for key in keys], consistent_read=True)
+    for message in found:
+        by_sender[message.sender_id].append(message)
+    removal, items = Transaction(), 0
+    for sender, sent in by_sender.items():
+        for messages in batched(sent, _TRANSACTION_ITEMS - 1, strict=False):
+            if items + len(messages) + 1 > _TRANSACTION_ITEMS:
+                removal.commit()
+                removal, items = Transaction(), 0
+            for message in messages:
+                removal.delete(message)
+            give_back_pending_slots(removal, sender, messages)
+            items += len(messages) + 1
+    if items:
+        removal.commit()
 
 
 def list_inbox(caller: str, limit: int, next_token: str | None) -> InboxPage:

@@ -11,6 +11,7 @@ from chatgroup.errors import Conflict, Forbidden, NotFound
 from chatgroup.models import Chatgroup, InboxMessage, Membership, pending_key
 from chatgroup.notices import announce, inbox_notice
 from chatgroup.observability import count
+from chatgroup.quotas import give_back_pending_slots
 from chatgroup.schemas import ApplicationDecision, InvitationDecision, KickoutRequest, LeaveRequest
 
 
@@ -30,7 +31,8 @@ def decide(caller: str, decision: ApplicationDecision | InvitationDecision) -> s
     """Accept or deny an application (the creator) or an invitation (the invitee).
 
     Returns the queue ARN when someone joined. The pending message goes, the sender gets
-    the outcome in their inbox and, on accept, the member joins: all in one transaction.
+    the outcome in their inbox and their quota slot back and, on accept, the member joins:
+    all in one transaction.
     """
     group = load_group(decision.chatgroup_id)
     if isinstance(decision, ApplicationDecision):
@@ -41,6 +43,7 @@ def decide(caller: str, decision: ApplicationDecision | InvitationDecision) -> s
     change.delete(pending.item, condition=pending.condition, error=lambda: pending.missing)
     outcome = "accepted" if decision.choice == "accept" else "denied"
     change.put(inbox_notice(pending.sender, f"{pending.type}_{outcome}", group.chatgroup_id, caller))
+    give_back_pending_slots(change, pending.sender, [pending.item])
     if decision.choice == "deny":
         change.commit()
         return None

@@ -1,6 +1,6 @@
 """PynamoDB models: one per table of template.yaml."""
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
@@ -119,6 +119,23 @@ class InboxMessage(Model):
     by_chatgroup = InboxByChatgroup()
 
 
+class QuotaUsage(Model):
+    """The quota slots one user holds: each slot is an element of a string set, counted with `size()`.
+
+    `groups`: ids of the live groups the user created. `pending`: one `pending_slot` per application
+    or invitation the user sent that awaits a decision. Set elements make taking a slot and giving
+    it back idempotent, and giving back works whether or not the item exists. An empty set is no
+    attribute at all (DynamoDB stores no empty sets).
+    """
+
+    class Meta(_TableMeta):
+        table_name = _settings.quota_table
+
+    user_id = UnicodeAttribute(hash_key=True)
+    groups = UnicodeSetAttribute(null=True)
+    pending = UnicodeSetAttribute(null=True)
+
+
 PENDING_TYPES = ("application", "invitation")
 INBOX_RETENTION_SECONDS = 30 * 86_400
 """Inbox messages, pending or not, expire (DynamoDB TTL) a month after they were sent."""
@@ -140,3 +157,18 @@ def is_pending(key: str) -> bool:
 def subject_of(key: str) -> str:
     """The user a pending message is about: the applicant, or the invitee."""
     return key.rsplit("#", 1)[1]
+
+
+def pending_slot(message: InboxMessage) -> str:
+    """The sender's quota slot for a pending message: the message's key, `<recipient> <pending_key>`.
+
+    A user id never holds whitespace (Cognito usernames cannot, and the API refuses it), so the
+    first space separates the two.
+    """
+    return f"{message.recipient_id} {message.pending_key}"
+
+
+def message_of_slot(slot: str) -> tuple[str, str]:
+    """The (recipient_id, pending_key) of the message a pending slot stands for."""
+    recipient, key = slot.split(" ", 1)
+    return recipient, key

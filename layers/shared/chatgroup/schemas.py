@@ -11,8 +11,9 @@ from urllib.parse import urlparse
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-MAX_INITIAL_MEMBERS = 99
-"""The creator plus 99 members is the most one DynamoDB transaction (100 items) can add at once."""
+MAX_INITIAL_MEMBERS = 97
+"""A creation is one DynamoDB transaction of at most 100 items: the group, the creator's quota slot, the creator
+and 97 members."""
 
 _USER_ID = re.compile(r"[^\s;\x00-\x1f\x7f]{1,128}")
 _RESOURCE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")

@@ -1,22 +1,28 @@
 """Environment of a function, read once into a typed object."""
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Names and endpoints a function needs; set by template.yaml (or the local stack)."""
+    """Names, endpoints and quota sizes a function needs; set by template.yaml (or the local stack)."""
 
     region: str
     chatgroup_table: str
     membership_table: str
     inbox_table: str
+    quota_table: str
     queue_name_prefix: str
     idempotency_table: str | None
     dynamodb_endpoint: str | None
     sqs_endpoint: str | None
+    max_live_groups: int
+    """Groups a user may have created and not dismissed."""
+    max_pending_sent: int
+    """Applications and invitations a user may have sent that await a decision and have not expired."""
 
 
 def _endpoint(service: str) -> str | None:
@@ -32,8 +38,19 @@ def get_settings() -> Settings:
         chatgroup_table=env["CHATGROUP_TABLE"],
         membership_table=env["MEMBERSHIP_TABLE"],
         inbox_table=env["INBOX_TABLE"],
+        quota_table=env["QUOTA_TABLE"],
         queue_name_prefix=env["QUEUE_NAME_PREFIX"],
         idempotency_table=env.get("IDEMPOTENCY_TABLE"),
         dynamodb_endpoint=_endpoint("DYNAMODB"),
         sqs_endpoint=_endpoint("SQS"),
+        max_live_groups=_limit(env, "MAX_LIVE_GROUPS_PER_USER"),
+        max_pending_sent=_limit(env, "MAX_PENDING_MESSAGES_PER_USER"),
     )
+
+
+def _limit(env: Mapping[str, str], name: str) -> int:
+    """A quota size: a positive whole number, or the function fails at init rather than enforce nonsense."""
+    value = env[name]
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
+    return int(value)
