@@ -1,5 +1,6 @@
 """`make orphan-queues` against the embedded AWS: a queue whose group is gone is found, and deleted when asked."""
 
+import os
 import time
 
 import boto3
@@ -109,7 +110,9 @@ def test_the_command_reads_the_running_local_stack(new_group, tmp_path, monkeypa
     from devstack.stackfile import StackInfo
     from tests.conftest import AWS_ENDPOINT
 
-    StackInfo("http://api", AWS_ENDPOINT, "us-east-1", "pool", "client", {}).write(tmp_path / "stack.json")
+    StackInfo("http://api", AWS_ENDPOINT, "us-east-1", "pool", "client", {}, pid=os.getpid()).write(
+        tmp_path / "stack.json"
+    )
     monkeypatch.setenv("STACK_FILE", str(tmp_path / "stack.json"))
     lost = orphan(new_group)
 
