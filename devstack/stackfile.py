@@ -26,6 +26,7 @@ class StackInfo:
     user_pool_id: str
     user_pool_client_id: str
     users: dict[str, str]
+    websocket_url: str | None = None
 
     def write(self, path: Path) -> None:
         """Replace the file in one step, so that a reader never sees half of it."""

@@ -15,7 +15,7 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from devstack.template import functions, load_template, parameter_defaults, resolve, table_definitions
+from devstack.template import functions, load_template, local_refs, resolve, table_definitions
 
 
 def _free_port() -> int:
@@ -40,7 +40,9 @@ os.environ.update(
 )
 os.environ.update(
     {
-        name: str(resolve(value, parameter_defaults(TEMPLATE) | {logical_id: logical_id for logical_id in TABLES}))
+        name: str(
+            resolve(value, local_refs(TEMPLATE, stack_name="chatgroup", region="us-east-1", account_id="123456789012"))
+        )
         for function in functions(TEMPLATE).values()
         for name, value in function.environment.items()
     }

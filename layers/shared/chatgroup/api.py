@@ -24,7 +24,8 @@ from chatgroup.schemas import ErrorResponse
 
 def create_app() -> APIGatewayRestResolver:
     """A REST resolver that validates requests and maps every error to `{"result": "fail", "reason"}`."""
-    app = APIGatewayRestResolver(enable_validation=True, cors=CORSConfig(allow_origin="*", max_age=300))
+    cors = CORSConfig(allow_origin="*", max_age=300, expose_headers=["Retry-After"])
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
     app.use([_limit_body_size])
     app.exception_handler(ChatgroupError)(_refused)
     app.exception_handler(RequestValidationError)(_invalid)
@@ -69,17 +70,27 @@ def caller_id(event: APIGatewayProxyEvent) -> str:
     return username
 
 
-def _fail(status: HTTPStatus, reason: str) -> Response[str]:
+def websocket_caller(event: dict[str, Any]) -> str:
+    """The user a WebSocket connection belongs to: the principal our $connect authorizer returned."""
+    authorizer = event.get("requestContext", {}).get("authorizer") or {}
+    username = authorizer.get("principalId")
+    if not isinstance(username, str) or not username:
+        raise NotAuthenticated("The connection carries no authorized user.")
+    return username
+
+
+def _fail(status: HTTPStatus, reason: str, headers: dict[str, str] | None = None) -> Response[str]:
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
         body=ErrorResponse(reason=reason).model_dump_json(),
+        headers=headers,
     )
 
 
 def _refused(error: ChatgroupError) -> Response[str]:
     logger.info("Request refused", extra={"status": int(error.status), "reason": str(error)})
-    return _fail(error.status, str(error))
+    return _fail(error.status, str(error), error.headers())
 
 
 def _invalid(error: RequestValidationError) -> Response[str]:

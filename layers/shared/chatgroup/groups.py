@@ -17,6 +17,7 @@ from chatgroup.notices import announce, inbox_notice
 from chatgroup.observability import count, logger
 from chatgroup.queues import create_group_queue, delete_group_queue
 from chatgroup.schemas import ChatgroupChanges, ChatgroupView, CreateChatgroupRequest
+from chatgroup.timeline import add_notice, last_seq, on_fresh_timeline, seq_unchanged, timeline_actions
 
 
 def create_chatgroup(caller: str, request: CreateChatgroupRequest) -> Chatgroup:
@@ -88,15 +89,22 @@ def get_chatgroup(chatgroup_id: str) -> ChatgroupView:
         PhotoID=group.photo,
         SQS=group.queue_arn,
         Timestamp=iso(group.created_at),
+        LastSeq=last_seq(group),
     )
 
 
 def update_chatgroup(caller: str, chatgroup_id: str, changes: ChatgroupChanges) -> None:
-    """Apply a creator's changes; a capacity below the current member count is refused atomically."""
+    """Apply a creator's changes with an `updated` notice in the timeline; a capacity below the member
+    count is refused atomically."""
+    group = on_fresh_timeline(lambda: _update_once(caller, chatgroup_id, changes))
+    announce(group, "updated", user=caller, by=caller, changes=changes.model_dump(exclude_unset=True))
+
+
+def _update_once(caller: str, chatgroup_id: str, changes: ChatgroupChanges) -> Chatgroup:
     group = load_group(chatgroup_id)
     require_creator(group, caller, "change it")
-    condition = is_live() & (Chatgroup.creator_id == caller)
-    actions: list[Action] = []
+    condition = is_live() & (Chatgroup.creator_id == caller) & seq_unchanged(group)
+    actions: list[Action] = timeline_actions(group)
     for field in changes.model_fields_set:
         value = getattr(changes, field)
         attribute = _CHANGEABLE[field]
@@ -105,11 +113,18 @@ def update_chatgroup(caller: str, chatgroup_id: str, changes: ChatgroupChanges) 
         actions.append(attribute.remove() if value is None else attribute.set(value))
     if changes.capacity is not None:
         condition &= Chatgroup.member_count <= changes.capacity
-    conditional(
-        lambda: group.update(actions, condition=condition),
-        error=lambda: refusal_of(chatgroup_id, lambda current: _below_members(changes, current)),
+    update = Transaction()
+    update.update(
+        group,
+        actions,
+        condition=condition,
+        error=lambda: refusal_of(
+            chatgroup_id, lambda current: _below_members(changes, current), seen_seq=last_seq(group)
+        ),
     )
-    announce(group, "updated", user=caller, by=caller, changes=changes.model_dump(exclude_unset=True))
+    add_notice(update, group, "updated", user=caller, by=caller, changes=changes.model_dump(exclude_unset=True))
+    update.commit()
+    return group
 
 
 _CHANGEABLE: dict[str, Attribute[Any]] = {
