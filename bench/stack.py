@@ -5,7 +5,6 @@ measured operation is exactly what a request does (validation, domain, AWS calls
 """
 
 import json
-import logging
 import os
 import socket
 import sys
@@ -96,15 +95,13 @@ def point_process_at(endpoint: str) -> None:
 
 @contextmanager
 def embedded_aws() -> Iterator[str]:
-    """moto in server mode on a free loopback port, as tests/conftest.py runs it; yields its endpoint."""
-    from moto.server import ThreadedMotoServer
+    """The embedded AWS of `make run` and the tests, on a free loopback port; yields its endpoint."""
+    from devstack.aws import EmbeddedAws
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = EmbeddedAws(port=0)
     server.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield server.endpoint_url
     finally:
         server.stop()
 

@@ -1,4 +1,9 @@
-"""The embedded AWS: moto in server mode, holding the tables and user pools of template.yaml."""
+"""The embedded AWS: moto in server mode, holding the tables and user pools of template.yaml.
+
+Every embedded AWS (`make run`, the tests, the bench) is started here, so that each gets the
+fixes of `devstack.faithful_aws`: one request at a time, transactions without table copies,
+ClientRequestToken.
+"""
 
 import logging
 import os
@@ -15,6 +20,7 @@ from botocore.config import Config
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from devstack import faithful_aws
 from devstack.template import resolve, resources_of_type, table_definitions
 
 if TYPE_CHECKING:
@@ -41,6 +47,7 @@ class EmbeddedAws:
     """
 
     def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+        faithful_aws.install()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         app = DomainDispatcherApplication(create_backend_app)
         with socket.create_server((host, port)) as listener:

@@ -1,11 +1,11 @@
 """Fixtures shared by every test: an embedded AWS (moto in server mode) and the stack's tables.
 
-moto runs as a server, not in-process: in-process `mock_aws` is not thread-safe for
-conditional writes, and the concurrency tests need it to be. The functions' environment
+The embedded AWS is `make run`'s (devstack.aws.EmbeddedAws): it handles one request at a
+time and applies transactions as DynamoDB does (devstack.faithful_aws), so that a race the
+concurrency tests find is one in our code, not in the emulator. The functions' environment
 comes from template.yaml, so the tests run with exactly what a deployment sets.
 """
 
-import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import boto3
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
+from devstack.aws import EmbeddedAws
 from devstack.template import functions, load_template, local_refs, resolve, table_definitions
 
 
@@ -24,8 +24,8 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-AWS_ENDPOINT = f"http://127.0.0.1:{_free_port()}"
-logging.getLogger("werkzeug").setLevel(logging.ERROR)
+AWS_PORT = _free_port()
+AWS_ENDPOINT = f"http://127.0.0.1:{AWS_PORT}"
 TEMPLATE = load_template()
 TABLES = table_definitions(TEMPLATE)
 
@@ -51,7 +51,7 @@ os.environ.update(
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(AWS_ENDPOINT.rsplit(":", 1)[1]), verbose=False)
+    server = EmbeddedAws(port=AWS_PORT)
     server.start()
     yield AWS_ENDPOINT
     server.stop()

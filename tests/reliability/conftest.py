@@ -1,11 +1,10 @@
 """The reliability suite's local stack, as many signed-in users as it needs, and a snapshot of its AWS.
 
 Stacks are started as the end-to-end tests start them (`python -m devstack.run` on free
-ports), but this folder has its own: fuzzing and races leave a lot behind, and moto
-deep-copies every table a transaction touches, so a stack slows down as it fills (the
-authorization matrix starts stacks of its own for that reason). Users are created in the
-stack's user pool on first use: the matrix needs more kinds of caller, and the races more
-applicants, than the four demo users.
+ports), but this folder has its own: fuzzing and races leave a lot behind, which other
+tests should not have to read past (the authorization matrix starts stacks of its own
+too). Users are created in the stack's user pool on first use: the matrix needs more
+kinds of caller, and the races more applicants, than the four demo users.
 """
 # ruff: noqa: F811 - the end-to-end fixture imported below is, as pytest wants, a parameter of the ones here
 

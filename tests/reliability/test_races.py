@@ -1,12 +1,11 @@
 """Races: requests that contend for the same group at the same moment keep every rule.
 
 Each race is written once and run two ways:
-- `direct`: the domain functions on threads against moto in server mode, where the calls
-  truly overlap, down to DynamoDB's conditions and transactions;
-- `http`: real requests to the local stack, sent at once. The local stack runs each
-  function's handler one request at a time, so requests to one function are serialized there
-  and only requests to different functions overlap; see test_local_stack.py for why those
-  can be mixed up today, and the races that are marked for it.
+- `direct`: the domain functions on threads against the embedded AWS, where their requests
+  interleave in any order, each applied atomically as DynamoDB applies it (devstack.faithful_aws);
+- `http`: real requests to the local stack, sent at once. The local stack handles one event
+  at a time across all functions (see test_local_stack.py for why), so there whole requests
+  interleave, in the order they arrive; the `direct` runs interleave the AWS calls within them.
 
 Every thread waits at a barrier and fires with the others; every call has a timeout.
 """
@@ -27,7 +26,7 @@ import requests
 
 from chatgroup import groups, inbox, membership
 from chatgroup.errors import ChatgroupError
-from chatgroup.models import Chatgroup, InboxMessage, Membership, is_pending
+from chatgroup.models import Chatgroup, InboxMessage, Membership, is_pending, pending_key
 from chatgroup.schemas import (
     ApplicationDecision,
     ApplicationMessageRequest,
@@ -52,6 +51,15 @@ ROUNDS = 3
 class Counters:
     member_count: int
     capacity: int
+
+
+@dataclass(frozen=True, order=True)
+class Notice:
+    """An inbox notice about a group: who got it, what it says, who it is from."""
+
+    recipient: str
+    type: str
+    sender: str
 
 
 class Api(Protocol):
@@ -84,6 +92,9 @@ class Api(Protocol):
     def pending(self, group: str) -> list[str]:
         """The keys of the pending applications and invitations about the group, in every inbox."""
 
+    def notices(self, group: str) -> list[Notice]:
+        """The notices about the group, in every inbox, sorted."""
+
 
 def status_of(call: Callable[[], object]) -> int:
     try:
@@ -94,7 +105,7 @@ def status_of(call: Callable[[], object]) -> int:
 
 
 class DomainApi:
-    """The domain functions, called as the handlers call them, on moto in server mode."""
+    """The domain functions, called as the handlers call them, against the embedded AWS."""
 
     name = "direct"
 
@@ -151,6 +162,12 @@ class DomainApi:
     def pending(self, group: str) -> list[str]:
         scan = InboxMessage.scan(InboxMessage.chatgroup_id == group, consistent_read=True)
         return sorted(item.pending_key for item in scan if is_pending(item.pending_key))
+
+    def notices(self, group: str) -> list[Notice]:
+        scan = InboxMessage.scan(InboxMessage.chatgroup_id == group, consistent_read=True)
+        return sorted(
+            Notice(item.recipient_id, item.type, item.sender_id) for item in scan if not is_pending(item.pending_key)
+        )
 
 
 class HttpApi:
@@ -240,14 +257,24 @@ class HttpApi:
         return {item["user_id"]["S"] for page in pages for item in page["Items"]}
 
     def pending(self, group: str) -> list[str]:
+        return sorted(item["pending_key"]["S"] for item in self._inbox(group) if is_pending(item["pending_key"]["S"]))
+
+    def notices(self, group: str) -> list[Notice]:
+        return sorted(
+            Notice(item["recipient_id"]["S"], item["type"]["S"], item["sender_id"]["S"])
+            for item in self._inbox(group)
+            if not is_pending(item["pending_key"]["S"])
+        )
+
+    def _inbox(self, group: str) -> list[dict[str, Any]]:
+        """Every inbox message about the group."""
         pages = self._dynamodb.get_paginator("scan").paginate(
             TableName="InboxTable",
             FilterExpression="chatgroup_id = :group",
             ExpressionAttributeValues={":group": {"S": group}},
             ConsistentRead=True,
         )
-        keys = (item["pending_key"]["S"] for page in pages for item in page["Items"])
-        return sorted(key for key in keys if is_pending(key))
+        return [dict(item) for page in pages for item in page["Items"]]
 
 
 @pytest.fixture
@@ -293,6 +320,25 @@ def shuffled[T](items: Sequence[T], seed: int) -> list[T]:
     return mixed
 
 
+def pending_messages(group: str, applicants: Sequence[str], invitees: Sequence[str], excluding: set[str]) -> list[str]:
+    """The keys of the applications and invitations of these users, but for those `excluding`."""
+    keys = [pending_key("application", group, applicant) for applicant in applicants if applicant not in excluding]
+    keys += [pending_key("invitation", group, invitee) for invitee in invitees if invitee not in excluding]
+    return sorted(keys)
+
+
+def acceptances(applicants: Sequence[str], invitees: Sequence[str], joined: set[str]) -> list[Notice]:
+    """What the joins of `joined` told: each applicant hears from the creator, the creator from each invitee."""
+    notices = [Notice(applicant, "application_accepted", "owner") for applicant in applicants if applicant in joined]
+    notices += [Notice("owner", "invitation_accepted", invitee) for invitee in invitees if invitee in joined]
+    return sorted(notices)
+
+
+def answered_200(calls: Sequence[tuple[str, object]], statuses: Sequence[int]) -> set[str]:
+    """The users whose call, of `calls` (user, call), was answered 200."""
+    return {user for (user, _), status in zip(calls, statuses, strict=True) if status == 200}
+
+
 BOTH = pytest.mark.parametrize("api", ["direct", "http"], indirect=True)
 
 
@@ -312,12 +358,14 @@ def test_fifty_accepts_at_once_fill_the_nine_free_places_of_a_group_of_ten_exact
     accepts = shuffled(accepts, seed=50)
     statuses = at_once(api, [accept for _, accept in accepts])
 
-    # Then exactly 9 joined, 41 were told the group is full, and the counter matches the membership items
+    # Then exactly 9 joined, 41 were told the group is full, and the tables hold exactly what was answered:
+    # the 9 answered 200 are the members, the 41 refused are still pending, and only the 9 joins were told
     assert Counter(statuses) == {200: 9, 409: 41}
-    joined = {user for (user, _), status in zip(accepts, statuses, strict=True) if status == 200}
+    joined = answered_200(accepts, statuses)
     assert api.members(group) == {"owner"} | joined
     assert api.counters(group) == Counters(member_count=10, capacity=10)
-    assert len(api.pending(group)) == 41, "a refused accept must leave its message pending"
+    assert api.pending(group) == pending_messages(group, applicants, invitees, excluding=joined)
+    assert api.notices(group) == acceptances(applicants, invitees, joined)
 
 
 @BOTH
@@ -332,19 +380,23 @@ def test_a_dismissal_racing_accepts_leaves_no_member_and_no_pending_message(api:
     assert {api.invite("owner", group, invitee) for invitee in invitees} == {200}
 
     # When the creator dismisses it while all 20 are being accepted
-    calls = [partial(api.accept_application, "owner", group, applicant) for applicant in applicants]
-    calls += [partial(api.accept_invitation, invitee, group, "owner") for invitee in invitees]
-    calls = shuffled(calls, seed=round_)
+    accepts = [(applicant, partial(api.accept_application, "owner", group, applicant)) for applicant in applicants]
+    accepts += [(invitee, partial(api.accept_invitation, invitee, group, "owner")) for invitee in invitees]
+    calls = shuffled(accepts, seed=round_)
     dismissal = round_ * len(calls) // ROUNDS
-    calls.insert(dismissal, partial(api.dismiss, "owner", group))
-    statuses = at_once(api, calls)
+    calls.insert(dismissal, ("owner", partial(api.dismiss, "owner", group)))
+    statuses = at_once(api, [call for _, call in calls])
 
-    # Then the dismissal went through, and the group is gone with every member and pending message of it
+    # Then the dismissal went through; each accept joined before it or found the group gone; the group is
+    # gone with every member and pending message of it, and each of the 20 was told of the dismissal
     assert statuses.pop(dismissal) == 200
-    assert set(statuses) <= {200, 404, 409}
+    calls.pop(dismissal)
+    assert set(statuses) <= {200, 404}
     assert api.counters(group) is None
     assert api.members(group) == set()
     assert api.pending(group) == []
+    dismissed = [Notice(user, "dismissed", "owner") for user in [*applicants, *invitees]]
+    assert api.notices(group) == sorted(acceptances(applicants, invitees, answered_200(calls, statuses)) + dismissed)
 
 
 @BOTH
@@ -385,17 +437,23 @@ def test_lowering_the_capacity_while_members_join_never_puts_it_below_the_count(
     assert {api.apply(applicant, group) for applicant in applicants} == {200}
 
     # When the creator lowers the capacity to 5, three times, while all 7 are accepted
-    accepts = [("accept", partial(api.accept_application, "owner", group, applicant)) for applicant in applicants]
-    updates = [("update", partial(api.set_capacity, "owner", group, 5)) for _ in range(3)]
+    accepts = [(applicant, partial(api.accept_application, "owner", group, applicant)) for applicant in applicants]
+    updates = [("owner", partial(api.set_capacity, "owner", group, 5)) for _ in range(3)]
     calls = shuffled([*accepts, *updates], seed=round_)
-    outcomes = list(zip([kind for kind, _ in calls], at_once(api, [call for _, call in calls]), strict=True))
+    statuses = at_once(api, [call for _, call in calls])
+    kinds = ["update" if user == "owner" else "accept" for user, _ in calls]
+    outcomes = list(zip(kinds, statuses, strict=True))
 
-    # Then capacity never fell below the count: an update went through only while the count allowed it
+    # Then capacity never fell below the count: an update went through only while the count allowed it;
+    # the applicants answered 200 are the new members, the others still pending, and only the joins were told
     final = api.counters(group)
     assert final is not None
     assert {status for _, status in outcomes} <= {200, 409}
-    joined = outcomes.count(("accept", 200))
-    assert final.member_count == len(api.members(group)) == 3 + joined <= final.capacity
+    joined = answered_200(calls, statuses) - {"owner"}
+    assert api.members(group) == {"owner", "first", "second"} | joined
+    assert final.member_count == 3 + len(joined) <= final.capacity
+    assert api.pending(group) == pending_messages(group, applicants, [], excluding=joined)
+    assert api.notices(group) == acceptances(applicants, [], joined)
     updated = ("update", 200) in outcomes
     OUTCOMES.append(
         f"    of which capacity updates {dict(sorted(Counter(s for k, s in outcomes if k == 'update').items()))}, "

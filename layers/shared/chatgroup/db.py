@@ -1,10 +1,11 @@
 """DynamoDB transactions whose failed conditions become domain errors."""
 
 import random
-import time
 from collections.abc import Callable
 from functools import cache
+from time import sleep
 from typing import Any
+from uuid import uuid4
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
@@ -19,9 +20,12 @@ from chatgroup.models import Chatgroup
 ErrorFactory = Callable[[], ChatgroupError]
 _Step = tuple[Callable[[TransactWrite], None], ErrorFactory]
 
-_ATTEMPTS = 4
+ATTEMPTS = 4
+"""How many times a transaction that loses a race (TransactionConflict) is sent before giving up."""
+BACKOFF_SECONDS = 0.02
+"""The wait before retry n is random, up to BACKOFF_SECONDS * 2**n: 0.28 s at most in all."""
 # PynamoDB sends a transaction's items grouped in this order, and DynamoDB returns one
-# cancellation reason per item in the order sent.
+# cancellation reason per item in the order sent; tests/unit/test_db.py pins it.
 _ORDER = ("check", "delete", "put", "update")
 
 
@@ -62,11 +66,16 @@ class Transaction:
         self._steps["update"].append((lambda tx: tx.update(item, actions, condition=condition), error))
 
     def commit(self) -> None:
-        """Write everything or nothing; a lost race with another transaction is retried briefly."""
+        """Write everything or nothing; a lost race with another transaction is retried briefly.
+
+        Each attempt has a ClientRequestToken of its own: the SDK's retries of one attempt (after
+        a timeout) repeat its token, so an attempt that committed is answered as committed; a
+        retry after a conflict is a new transaction, whose conditions must be evaluated anew.
+        """
         steps = [step for kind in _ORDER for step in self._steps[kind]]
-        for attempt in range(1, _ATTEMPTS + 1):
+        for attempt in range(1, ATTEMPTS + 1):
             try:
-                with TransactWrite(connection=_connection()) as transaction:
+                with TransactWrite(connection=_connection(), client_request_token=uuid4().hex) as transaction:
                     for add, _ in steps:
                         add(transaction)
                 return
@@ -77,9 +86,9 @@ class Transaction:
                         raise error() from failure
                 if "TransactionConflict" not in codes:
                     raise ServiceUnavailable("The database did not accept the change; please retry.") from failure
-                if attempt == _ATTEMPTS:
+                if attempt == ATTEMPTS:
                     raise Conflict("The group changed while your request was handled; please retry.") from failure
-                time.sleep(random.uniform(0, 0.02 * 2**attempt))
+                sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
 
 
 def conditional[T](write: Callable[[], T], error: ErrorFactory) -> T:
