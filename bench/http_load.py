@@ -52,7 +52,12 @@ def local_stack(log: Path, environment: dict[str, str]) -> Iterator[Any]:
 
     folder = Path(tempfile.mkdtemp(prefix="chatgroup-bench-stack-"))
     stack_file = folder / "stack.json"
-    env = environment | {"PORT": str(free_port()), "AWS_PORT": str(free_port()), "WS_PORT": str(free_port()), "STACK_FILE": str(stack_file)}
+    env = environment | {
+        "PORT": str(free_port()),
+        "AWS_PORT": str(free_port()),
+        "WS_PORT": str(free_port()),
+        "STACK_FILE": str(stack_file),
+    }
     with log.open("w") as output:
         child = subprocess.Popen(
             [sys.executable, "-m", "devstack.run"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT

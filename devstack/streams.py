@@ -150,7 +150,8 @@ class StreamDriver:
         """Start every mapping after the records already in its stream (StartingPosition LATEST)."""
         for mapping in self.mappings:
             records = self._records_after(mapping.table, None)
-            self._positions[mapping.key] = _Position(after=records[-1]["dynamodb"]["SequenceNumber"] if records else None)
+            latest = records[-1]["dynamodb"]["SequenceNumber"] if records else None
+            self._positions[mapping.key] = _Position(after=latest)
 
     def drain(self, timeout_seconds: float = 30) -> None:
         """Poll until every mapping has handled every record there is (retries included), or time runs out."""

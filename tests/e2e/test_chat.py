@@ -265,3 +265,42 @@ def _connections(stack: StackInfo, user: str) -> dict[str, Any]:
         TableName="ConnectionsTable", Key={"user_id": {"S": user}}, ConsistentRead=True
     )
     return dict(item.get("Item", {}).get("connections", {}).get("M", {}))
+
+
+def test_a_dismissal_revokes_every_member_answers_404_at_once_and_purges_the_timeline(
+    stack: StackInfo, alice: User, bob: User
+) -> None:
+    # Given alice and bob connected to their group, which has said something
+    group = group_of(alice, "bob")
+    with connected(stack, alice.token, bob.token) as clients:
+        said = send(bob, group, "last words")
+
+        # When alice dismisses it
+        dismiss = {"type": "dismiss", "chatgroup_id": group, "creator_id": "alice"}
+        assert alice.call("DELETE", "/api/v1/chatgroup/delete", dismiss).status_code == 200
+
+        # Then its timeline is 404 at once, each member gets the message then revoked(dismissed)
+        assert bob.call("GET", f"/api/v1/chatgroup/{group}/messages").status_code == 404
+        for client in clients:
+            client.until(lambda frame: frame["type"] == "revoked")
+            assert [(item["type"], item.get("seq"), item.get("reason")) for item in client.items()] == [
+                ("message", said["seq"], None),
+                ("revoked", None, "dismissed"),
+            ]
+    # And the background purge deletes its items
+    deadline = time.monotonic() + FRAME_SECONDS
+    while _timeline_size(stack, group) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _timeline_size(stack, group) == 0
+
+
+def _timeline_size(stack: StackInfo, group: str) -> int:
+    return int(
+        dynamodb(stack.aws_endpoint_url).query(
+            TableName="TimelineTable",
+            KeyConditionExpression="chatgroup_id = :group",
+            ExpressionAttributeValues={":group": {"S": group}},
+            Select="COUNT",
+            ConsistentRead=True,
+        )["Count"]
+    )

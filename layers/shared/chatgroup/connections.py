@@ -76,11 +76,7 @@ def _forget_expired(user_id: str, now_ms: int) -> bool:
 def disconnect(user_id: str, connection_id: str) -> None:
     """Forget one connection (and no other); forgetting one that is already gone is fine."""
     item = UserConnections(user_id)
-    _applied(
-        lambda: item.update(
-            [_entry(connection_id).remove()], condition=UserConnections.user_id.exists()
-        )
-    )
+    _applied(lambda: item.update([_entry(connection_id).remove()], condition=UserConnections.user_id.exists()))
 
 
 def remove_stale(user_id: str, connection_id: str) -> None:

@@ -79,7 +79,8 @@ def _cutoffs(chatgroup_id: str, records: list[Record]) -> dict[str, float]:
     """For each recipient, the seq from which they get nothing (infinity for a current member).
 
     Removals are read from the timeline from the batch's first seq: those after the batch count
-    too, since a user removed later was a member when the batch's items were written.
+    too, since a user removed later was a member when the batch's items were written. The batch's
+    own removals count even if the background purge of a dismissed group deleted them already.
     """
     first_seq = int(records[0].item.seq)
     members = {m.user_id for m in Membership.query(chatgroup_id, consistent_read=True, attributes_to_get=["user_id"])}
@@ -91,7 +92,11 @@ def _cutoffs(chatgroup_id: str, records: list[Record]) -> dict[str, float]:
         consistent_read=True,
         attributes_to_get=["seq", "notice", "user", "members"],
     )
-    for removal in removals:
+    found = {int(removal.seq): removal for removal in removals}
+    for record in records:
+        if record.item.notice in (*REMOVALS, DISMISSED):
+            found.setdefault(int(record.item.seq), record.item)
+    for removal in found.values():
         removed = (removal.members or set()) if removal.notice == DISMISSED else {removal.user or ""}
         for user in removed:
             if removal.notice == DISMISSED or user not in members:
@@ -109,8 +114,7 @@ def _frames(records: list[Record], cutoff: float) -> list[Frame]:
             if item.seq == cutoff:
                 frames += _packed(pending)
                 pending = []
-                reason = item.notice if item.notice != DISMISSED else "dismissed"
-                revoked = {"type": "revoked", "chatgroup_id": item.chatgroup_id, "reason": reason}
+                revoked = {"type": "revoked", "chatgroup_id": item.chatgroup_id, "reason": item.notice}
                 frames.append(Frame(_json(revoked), index))
             break
         if item.notice != DISMISSED:

@@ -11,13 +11,13 @@ from pynamodb.models import Model
 from chatgroup.access import group_not_found, is_live, load_group, refusal_of, require_creator
 from chatgroup.clock import iso, now_ms
 from chatgroup.db import Transaction, conditional
-from chatgroup.errors import Conflict, Forbidden, InvalidRequest, ServiceUnavailable
+from chatgroup.errors import Conflict, Forbidden, InvalidRequest, ServiceUnavailable, TimelineMoved
 from chatgroup.models import Chatgroup, InboxMessage, Membership, is_pending, subject_of
 from chatgroup.notices import announce, inbox_notice
 from chatgroup.observability import count, logger
 from chatgroup.queues import create_group_queue, delete_group_queue
 from chatgroup.schemas import ChatgroupChanges, ChatgroupView, CreateChatgroupRequest
-from chatgroup.timeline import add_notice, last_seq, on_fresh_timeline, seq_unchanged, timeline_actions
+from chatgroup.timeline import DISMISSED, add_notice, last_seq, on_fresh_timeline, seq_unchanged, timeline_actions
 
 
 def create_chatgroup(caller: str, request: CreateChatgroupRequest) -> Chatgroup:
@@ -155,13 +155,7 @@ def dismiss_chatgroup(caller: str, chatgroup_id: str, creator_id: str) -> None:
         raise group_not_found(chatgroup_id) from None
     require_creator(group, caller, "dismiss it")
     if group.dismissed_at is None:
-        conditional(
-            lambda: group.update(
-                [Chatgroup.dismissed_at.set(now_ms()), Chatgroup.event_id.remove()],
-                condition=Chatgroup.chatgroup_id.exists() & (Chatgroup.creator_id == caller),
-            ),
-            error=lambda: group_not_found(chatgroup_id),
-        )
+        on_fresh_timeline(lambda: _mark_dismissed(caller, chatgroup_id))
     members = list(Membership.query(chatgroup_id, consistent_read=True))
     pending = [item for item in InboxMessage.by_chatgroup.query(chatgroup_id) if is_pending(item.pending_key)]
     told = {m.user_id for m in members} | {subject_of(item.pending_key) for item in pending}
@@ -174,6 +168,34 @@ def dismiss_chatgroup(caller: str, chatgroup_id: str, creator_id: str) -> None:
         error=lambda: group_not_found(chatgroup_id),
     )
     count("ChatgroupsDismissed")
+
+
+def _mark_dismissed(caller: str, chatgroup_id: str) -> None:
+    """Mark the group dismissed with a last timeline notice naming the members to revoke, in one transaction.
+
+    It is conditioned on the timeline not having moved since the members were read: every join
+    and leave moves it, so the notice names exactly the members at the dismissal. The notice
+    also tells the background purge to delete the group's timeline.
+    """
+    try:
+        group = Chatgroup.get(chatgroup_id, consistent_read=True)
+    except Chatgroup.DoesNotExist:
+        raise group_not_found(chatgroup_id) from None
+    if group.dismissed_at is not None:
+        return
+    members = {m.user_id for m in Membership.query(chatgroup_id, consistent_read=True, attributes_to_get=["user_id"])}
+    mark = Transaction()
+    mark.update(
+        group,
+        [Chatgroup.dismissed_at.set(now_ms()), Chatgroup.event_id.remove(), *timeline_actions(group)],
+        condition=Chatgroup.chatgroup_id.exists()
+        & (Chatgroup.creator_id == caller)
+        & Chatgroup.dismissed_at.does_not_exist()
+        & seq_unchanged(group),
+        error=lambda: TimelineMoved(f"Chatgroup {chatgroup_id} was busy; please retry."),
+    )
+    add_notice(mark, group, DISMISSED, user=caller, by=caller, members=members)
+    mark.commit()
 
 
 def _tell_dismissed(users: set[str], group: Chatgroup) -> None:

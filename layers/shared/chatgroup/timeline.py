@@ -218,3 +218,14 @@ def item_view(item: TimelineItem) -> TimelineView:
         created_at=iso(item.created_at),
         changes=item.changes,
     )
+
+
+def purge_timeline(chatgroup_id: str) -> None:
+    """Delete every item of a dismissed group's timeline: a Query of keys, BatchWriteItem 25 at a time.
+
+    Run in the background on the dismissal notice; deleting what is already gone is harmless, so
+    a retried purge finishes the job.
+    """
+    with TimelineItem.batch_write() as batch:
+        for item in TimelineItem.query(chatgroup_id, attributes_to_get=["chatgroup_id", "seq"], consistent_read=True):
+            batch.delete(item)
