@@ -44,8 +44,8 @@ class IdTokenVerifier:
 
     def username(self, token: str | None) -> str:
         """The token's `cognito:username`, if every check passes."""
-        if not token:
-            raise TokenRefused("no token")
+        if not token or token.count(".") != 2:
+            raise TokenRefused("no token, or not a JWT")
         try:
             claims = jwt.decode(token, self._keys_for(token), algorithms=["RS256"]).claims
             jwt.JWTClaimsRegistry(
