@@ -54,7 +54,16 @@ def local_stack(log: Path, environment: dict[str, str]) -> Iterator[Any]:
     stack_file = folder / "stack.json"
     # alice creates a group per 8 pending applications: more than the default quota of live groups.
     quotas = {"PARAMETER_OVERRIDES": "MaxLiveGroupsPerUser=1000"}
-    env = quotas | environment | {"PORT": str(free_port()), "AWS_PORT": str(free_port()), "STACK_FILE": str(stack_file)}
+    env = (
+        quotas
+        | environment
+        | {
+            "PORT": str(free_port()),
+            "AWS_PORT": str(free_port()),
+            "WS_PORT": str(free_port()),
+            "STACK_FILE": str(stack_file),
+        }
+    )
     with log.open("w") as output:
         child = subprocess.Popen(
             [sys.executable, "-m", "devstack.run"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT

@@ -87,8 +87,9 @@ MINIMUMS: dict[str, Minimum] = {
         _REMOVE.format(who="creator-only") + _QUEUE_URL,
     ),
     "update": Minimum(
-        ("dynamodb.UpdateItem", "sqs.SendMessage"),
-        "one conditional update (creator, live, capacity not below the members); the notice on the queue",
+        ("dynamodb.GetItem", "dynamodb.TransactWriteItems", "sqs.SendMessage"),
+        "read the group (its timeline's seq); the conditional update (creator, live, capacity not below the "
+        "members, seq unchanged) and the timeline notice in one transaction; the notice on the queue",
     ),
     "inbox list": Minimum(("dynamodb.Query",), "one page of the caller's inbox"),
     "list mine": Minimum(

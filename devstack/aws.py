@@ -106,6 +106,16 @@ def create_tables(endpoint_url: str, template: Mapping[str, Any]) -> None:
         client.create_table(**definition)
 
 
+def create_queues(endpoint_url: str, template: Mapping[str, Any], refs: dict[str, str]) -> dict[str, str]:
+    """Create every AWS::SQS::Queue of the template (named by logical id); their URLs by logical id."""
+    sqs = _session().client("sqs", endpoint_url=endpoint_url, config=_CONFIG)
+    urls = {}
+    for logical_id in resources_of_type(template, "AWS::SQS::Queue"):
+        urls[logical_id] = sqs.create_queue(QueueName=logical_id)["QueueUrl"]
+        refs[f"{logical_id}.Arn"] = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{logical_id}"
+    return urls
+
+
 @dataclass
 class UserPool:
     """A user pool created from the template, with the ids of its app clients by logical id."""

@@ -18,6 +18,7 @@ from devstack.auth import CognitoAuthorizer, Unauthorized
 from devstack.aws import SHUTDOWN_POLL_SECONDS
 from devstack.lambda_runtime import LocalFunction, proxy_event
 from devstack.template import ROOT, Route, UnsupportedTemplate, api_properties, resolve, resources_of_type
+from devstack.websocket import ConnectionsApi
 
 logger = logging.getLogger("devstack.gateway")
 
@@ -173,14 +174,28 @@ def _unquote(value: str) -> str:
 class Gateway:
     """Turns one HTTP request into what API Gateway would answer, calling the function only when it would."""
 
-    def __init__(self, router: Router, authorizer: CognitoAuthorizer, settings: ApiSettings, account_id: str) -> None:
+    def __init__(
+        self,
+        router: Router,
+        authorizer: CognitoAuthorizer,
+        settings: ApiSettings,
+        account_id: str,
+        connections: ConnectionsApi | None = None,
+    ) -> None:
         self.router = router
         self.authorizer = authorizer
         self.settings = settings
         self.account_id = account_id
+        self.connections = connections
+        """The WebSocket API's @connections management API, which the local stack serves on this port."""
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         request_id = str(uuid.uuid4())
+        if self.connections is not None:
+            managed = self.connections.answer(request.method, request.path, request.body)
+            if managed is not None:
+                status, headers, body = managed
+                return HttpResponse(status, [("x-amzn-RequestId", request_id), *headers.items()], body, "@connections")
         if request.path == OPENAPI_PATH and request.method in ("GET", "HEAD"):
             return self._openapi_document(request_id)
         methods = self.router.methods_at(request.path)

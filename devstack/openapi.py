@@ -41,7 +41,7 @@ def build() -> dict[str, Any]:
         security=[{SECURITY_SCHEME: []}],
         on_conflict="error",
     )
-    for spec in specs.values():
+    for spec in (spec for spec in specs.values() if spec.routes):
         module, _ = spec.handler.rsplit(".", 1)
         merge.add_file(Path(spec.code_uri) / f"{module.replace('.', '/')}.py")
     return _without_validation_422(json.loads(merge.get_openapi_json_schema()))

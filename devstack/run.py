@@ -28,6 +28,7 @@ from devstack.aws import (
     STACK_NAME,
     EmbeddedAws,
     UserPool,
+    create_queues,
     create_tables,
     create_user_pools,
     create_users,
@@ -37,7 +38,9 @@ from devstack.code import Code, CodeUnavailable, configure_process, load_functio
 from devstack.gateway import ApiSettings, Gateway, GatewayServer, Router
 from devstack.lambda_runtime import LocalFunction
 from devstack.stackfile import DEFAULT_STACK_FILE, StackInfo, stack_file
+from devstack.streams import StreamDriver, stream_mappings
 from devstack.template import ROOT, UnsupportedTemplate, functions, load_template, local_refs
+from devstack.websocket import ConnectionsApi, WebSocketGateway, WebSocketSettings
 
 logger = logging.getLogger("devstack")
 
@@ -54,6 +57,7 @@ class PortUnavailable(Exception):
 class Options:
     api_port: int
     aws_port: int
+    ws_port: int
     stack_file: Path
     code: Code
 
@@ -65,6 +69,7 @@ class Options:
         return cls(
             api_port=_port(parser, "PORT", 3000),
             aws_port=_port(parser, "AWS_PORT", 4566),
+            ws_port=_port(parser, "WS_PORT", 3001),
             stack_file=stack_file(),
             code=Code(built_dir),
         )
@@ -117,22 +122,39 @@ def _log_to_stdout() -> None:
 
 
 def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, LocalFunction]]:
-    """Bind both ports first, so a busy one fails before any work; then AWS, the functions, the API, the file."""
+    """Bind every port first, so a busy one fails before any work; then AWS, the functions, the APIs, the file."""
     aws = _bound(EmbeddedAws, options.aws_port, "AWS_PORT")
     running.callback(aws.stop)
     api = _bound(GatewayServer, options.api_port, "PORT")
     running.callback(api.stop)
+    websocket = _bound(WebSocketGateway, options.ws_port, "WS_PORT")
+    running.callback(websocket.stop)
     template = load_template()
     specs = functions(template)
     options.code.check(template, specs.values())
     refs = local_refs(template, stack_name=STACK_NAME, region=REGION, account_id=ACCOUNT_ID)
-    configure_process(specs.values(), refs, aws.endpoint_url)
     aws.start()
     pool, settings = _provision(aws.endpoint_url, template, refs)
+    configure_process(specs.values(), refs, aws.endpoint_url)
+    os.environ.update(_local_endpoints(aws.endpoint_url, pool, f"{api.url}/{settings.stage}"))
     users = create_users(aws.endpoint_url, pool, DEMO_USERS, password_for(pool.password_policy))
     loaded = load_functions(template, specs.values(), options.code)
     authorizer = CognitoAuthorizer.for_pool(aws.endpoint_url, pool.issuer, pool.id, pool.client_ids.values())
-    api.start(Gateway(Router(loaded.values()), authorizer, settings, ACCOUNT_ID))
+    websocket_settings = WebSocketSettings.from_template(template)
+    connections = None
+    if websocket_settings is not None:
+        websocket.start(websocket_settings, loaded, settings.stage)
+        connections = ConnectionsApi(websocket)
+    api.start(Gateway(Router(loaded.values()), authorizer, settings, ACCOUNT_ID, connections))
+    streams = StreamDriver(
+        aws.endpoint_url,
+        stream_mappings(template),
+        {logical_id: function.invoke for logical_id, function in loaded.items()},
+        queue_urls=create_queues(aws.endpoint_url, template, refs),
+    )
+    streams.start_at_latest()
+    streams.run_in_background()
+    running.callback(streams.stop)
     stack = StackInfo(
         api_url=api.url,
         aws_endpoint_url=aws.endpoint_url,
@@ -141,10 +163,20 @@ def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, Lo
         user_pool_client_id=next(iter(pool.client_ids.values())),
         users=users,
         pid=os.getpid(),
+        websocket_url=websocket.url if websocket_settings is not None else None,
     )
     stack.write(options.stack_file)
     running.callback(_remove_if_unchanged, options.stack_file, stack)
     return stack, loaded
+
+
+def _local_endpoints(endpoint_url: str, pool: UserPool, callback_url: str) -> dict[str, str]:
+    """Where, locally, the functions find what the template points at in AWS: the pool's JWKS, the
+    WebSocket API's @connections callback URL (served by the local REST gateway)."""
+    return {
+        "COGNITO_JWKS_URL": f"{endpoint_url}/{pool.id}/.well-known/jwks.json",
+        "WEBSOCKET_CALLBACK_URL": callback_url,
+    }
 
 
 def _provision(endpoint_url: str, template: dict[str, Any], refs: dict[str, str]) -> tuple[UserPool, ApiSettings]:
@@ -155,7 +187,9 @@ def _provision(endpoint_url: str, template: dict[str, Any], refs: dict[str, str]
     return next(pool for pool in pools.values() if pool.arn == settings.authorizer_pool_arn), settings
 
 
-def _bound[Server: (EmbeddedAws, GatewayServer)](server: type[Server], port: int, variable: str) -> Server:
+def _bound[Server: (EmbeddedAws, GatewayServer, WebSocketGateway)](
+    server: type[Server], port: int, variable: str
+) -> Server:
     try:
         return server(port)
     except OSError as failure:
@@ -188,6 +222,7 @@ def banner(options: Options, stack: StackInfo, loaded: dict[str, LocalFunction],
     lines = [
         f"chatgroup local stack ready in {seconds:.1f} s, serving {options.code.describe()}",
         f"  API            {stack.api_url}",
+        *([f"  WebSocket      {stack.websocket_url}?token=<ID token>"] if stack.websocket_url else []),
         *routes,
         f"  AWS (moto)     {stack.aws_endpoint_url}   region {stack.region}",
         f"  User pool      {stack.user_pool_id}   app client {stack.user_pool_client_id}",

@@ -90,13 +90,18 @@ def resolve(value: Any, refs: Mapping[str, str]) -> Any:
 
 
 def table_definitions(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """CreateTable arguments for each AWS::DynamoDB::Table, named by its logical id."""
+    """CreateTable arguments for each AWS::DynamoDB::Table, named by its logical id (with its stream, if any)."""
     keys = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "BillingMode")
-    return {
-        logical_id: {"TableName": logical_id}
-        | {key: resource["Properties"][key] for key in keys if key in resource["Properties"]}
-        for logical_id, resource in resources_of_type(template, "AWS::DynamoDB::Table").items()
-    }
+    definitions = {}
+    for logical_id, resource in resources_of_type(template, "AWS::DynamoDB::Table").items():
+        properties = resource["Properties"]
+        definitions[logical_id] = {"TableName": logical_id} | {
+            key: properties[key] for key in keys if key in properties
+        }
+        if "StreamSpecification" in properties:
+            view = properties["StreamSpecification"]["StreamViewType"]
+            definitions[logical_id]["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view}
+    return definitions
 
 
 @dataclass(frozen=True)
@@ -171,7 +176,8 @@ def api_properties(template: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def local_refs(template: Mapping[str, Any], *, stack_name: str, region: str, account_id: str) -> dict[str, str]:
-    """What `Ref`/`Sub` resolve to locally: parameter values, pseudo parameters, tables named by logical id."""
+    """What `Ref`/`Sub` resolve to locally: parameter values, pseudo parameters, resources named by logical id
+    (tables are; the user pool and its client are until the stack creates them and learns their ids)."""
     pseudo = {
         "AWS::StackName": stack_name,
         "AWS::Region": region,
@@ -179,4 +185,5 @@ def local_refs(template: Mapping[str, Any], *, stack_name: str, region: str, acc
         "AWS::Partition": "aws",
         "AWS::URLSuffix": "amazonaws.com",
     }
-    return parameter_values(template) | pseudo | {logical_id: logical_id for logical_id in table_definitions(template)}
+    resources = {logical_id: logical_id for logical_id in template["Resources"]}
+    return parameter_values(template) | pseudo | resources

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from devstack.aws import EmbeddedAws
-from devstack.template import functions, load_template, parameter_values, resolve, table_definitions
+from devstack.template import functions, load_template, local_refs, resolve, table_definitions
 
 
 def _free_port() -> int:
@@ -43,7 +43,9 @@ os.environ.setdefault("PARAMETER_OVERRIDES", "MaxLiveGroupsPerUser=1000 MaxPendi
 process and every local stack it starts; the quota tests set small ones (`quota_limits`)."""
 os.environ.update(
     {
-        name: str(resolve(value, parameter_values(TEMPLATE) | {logical_id: logical_id for logical_id in TABLES}))
+        name: str(
+            resolve(value, local_refs(TEMPLATE, stack_name="chatgroup", region="us-east-1", account_id="123456789012"))
+        )
         for function in functions(TEMPLATE).values()
         for name, value in function.environment.items()
     }

@@ -113,7 +113,7 @@ def start_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
 
     def start(*arguments: str) -> StackProcess:
         folder = tmp_path_factory.mktemp("stack")
-        stack = launch(folder, *arguments, PORT=str(free_port()), AWS_PORT=str(free_port()))
+        stack = launch(folder, *arguments, PORT=str(free_port()), AWS_PORT=str(free_port()), WS_PORT=str(free_port()))
         started.append(stack)
         return stack
 

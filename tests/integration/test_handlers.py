@@ -102,11 +102,12 @@ def test_create_without_a_signed_in_user_is_401(invoke: Invoke) -> None:
 # get
 
 
-def test_get_returns_exactly_the_seed_keys(invoke: Invoke) -> None:
+def test_get_returns_the_seed_keys_and_the_newest_seq(invoke: Invoke) -> None:
     chatgroup_id = create(invoke)
     reply = get(invoke, chatgroup_id)
     assert reply.status == 200
     assert set(reply.body) == {
+        "LastSeq",
         "ChatgroupID",
         "EventID",
         "Name",

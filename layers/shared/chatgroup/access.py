@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from pynamodb.expressions.condition import Condition
 
-from chatgroup.errors import Conflict, Forbidden, NotFound
+from chatgroup.errors import Conflict, Forbidden, NotFound, TimelineMoved
 from chatgroup.models import Chatgroup
 
 
@@ -33,19 +33,24 @@ def is_live() -> Condition:
     return Chatgroup.chatgroup_id.exists() & Chatgroup.dismissed_at.does_not_exist()
 
 
-def refusal_of(chatgroup_id: str, explain: Callable[[Chatgroup], Conflict | None] | None = None) -> Conflict | NotFound:
+def refusal_of(
+    chatgroup_id: str, explain: Callable[[Chatgroup], Conflict | None] | None = None, seen_seq: int | None = None
+) -> Conflict | NotFound:
     """Why a write conditioned on the group was refused, told after the fact from a fresh read.
 
     Gone is a NotFound; else `explain` names the broken rule (by default: the group is full);
-    if no rule is broken any more, the group changed under the request.
+    else, for a write that also moved the timeline from `seen_seq`, another write took that seq
+    (TimelineMoved, which the writer retries); if nothing explains it, the group changed under the request.
     """
     try:
         group = load_group(chatgroup_id)
     except NotFound as gone:
         return gone
-    return (explain or _full)(group) or Conflict(
-        f"Chatgroup {chatgroup_id} changed while your request was handled; please retry."
-    )
+    if (broken := (explain or _full)(group)) is not None:
+        return broken
+    if seen_seq is not None and (group.last_seq or 0) != seen_seq:
+        return TimelineMoved(f"Chatgroup {chatgroup_id} was busy; please retry.")
+    return Conflict(f"Chatgroup {chatgroup_id} changed while your request was handled; please retry.")
 
 
 def _full(group: Chatgroup) -> Conflict | None:

@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from pynamodb.exceptions import PynamoDBException
 
-from chatgroup.errors import ChatgroupError, InvalidRequest, NotAuthenticated, TooManyRequests
+from chatgroup.errors import ChatgroupError, InvalidRequest, NotAuthenticated
 from chatgroup.observability import logger, metrics, tracer
 from chatgroup.schemas import ErrorResponse, has_lone_surrogate, parse_json
 
@@ -104,22 +104,29 @@ def caller_id(event: APIGatewayProxyEvent) -> str:
     return username
 
 
-def _fail(status: HTTPStatus, reason: str) -> Response[str]:
+def websocket_caller(event: dict[str, Any]) -> str:
+    """The user a WebSocket connection belongs to: the principal our $connect authorizer returned."""
+    authorizer = event.get("requestContext", {}).get("authorizer") or {}
+    username = authorizer.get("principalId")
+    if not isinstance(username, str) or not username:
+        raise NotAuthenticated("The connection carries no authorized user.")
+    return username
+
+
+def _fail(status: HTTPStatus, reason: str, headers: dict[str, str] | None = None) -> Response[str]:
     # A reason may quote the request (a field name), and JSON cannot carry a lone surrogate: escape it.
     printable = reason.encode("utf-8", "backslashreplace").decode()
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
         body=ErrorResponse(reason=printable).model_dump_json(),
+        headers=headers,
     )
 
 
 def _refused(error: ChatgroupError) -> Response[str]:
     logger.info("Request refused", extra={"status": int(error.status), "reason": str(error)})
-    response = _fail(error.status, str(error))
-    if isinstance(error, TooManyRequests) and error.retry_after is not None:
-        response.headers["Retry-After"] = str(error.retry_after)
-    return response
+    return _fail(error.status, str(error), error.headers())
 
 
 def _no_route(error: NotFoundError) -> Response[str]:

@@ -4,6 +4,7 @@ from chatgroup.clock import iso
 from chatgroup.models import Chatgroup, Membership
 from chatgroup.pagination import newest_first
 from chatgroup.schemas import ChatgroupPage, ChatgroupSummary
+from chatgroup.timeline import last_seq
 
 
 def my_chatgroups(caller: str, limit: int, next_token: str | None) -> ChatgroupPage:
@@ -38,4 +39,5 @@ def _summary(group: Chatgroup) -> ChatgroupSummary:
         PhotoID=group.photo,
         SQS=group.queue_arn,
         Timestamp=iso(group.created_at),
+        LastSeq=last_seq(group),
     )

@@ -8,6 +8,10 @@ class ChatgroupError(Exception):
 
     status: HTTPStatus = HTTPStatus.INTERNAL_SERVER_ERROR
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the refusal carries besides its body (e.g. Retry-After)."""
+        return {}
+
 
 class InvalidRequest(ChatgroupError):
     status = HTTPStatus.BAD_REQUEST
@@ -29,8 +33,12 @@ class Conflict(ChatgroupError):
     status = HTTPStatus.CONFLICT
 
 
+class TimelineMoved(Conflict):
+    """Another write took the group's next seq first: retried with a fresh read, a 409 only if that keeps happening."""
+
+
 class TooManyRequests(ChatgroupError):
-    """A quota of the caller is used up; nothing was changed.
+    """A quota or rate of the caller is used up; nothing was changed.
 
     `retry_after` is in how many seconds waiting alone frees room (answered as `Retry-After`),
     or None when only the caller's own action does, e.g. dismissing a group.
@@ -40,7 +48,10 @@ class TooManyRequests(ChatgroupError):
 
     def __init__(self, reason: str, retry_after: int | None = None) -> None:
         super().__init__(reason)
-        self.retry_after = retry_after
+        self.retry_after = None if retry_after is None else max(1, retry_after)
+
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class ServiceUnavailable(ChatgroupError):

@@ -11,7 +11,7 @@ from pynamodb.models import Model
 from chatgroup.access import group_not_found, is_live, load_group, refusal_of, require_creator
 from chatgroup.clock import iso, now_ms
 from chatgroup.db import Transaction, conditional
-from chatgroup.errors import Conflict, Forbidden, InvalidRequest, ServiceUnavailable
+from chatgroup.errors import Conflict, Forbidden, InvalidRequest, ServiceUnavailable, TimelineMoved
 from chatgroup.inbox import remove_pending
 from chatgroup.models import Chatgroup, InboxMessage, Membership, is_pending, subject_of
 from chatgroup.notices import announce, inbox_notice
@@ -19,6 +19,7 @@ from chatgroup.observability import count, logger
 from chatgroup.queues import create_group_queue, delete_group_queue
 from chatgroup.quotas import give_back_group_slot, require_group_slot, take_group_slot
 from chatgroup.schemas import ChatgroupChanges, ChatgroupView, CreateChatgroupRequest
+from chatgroup.timeline import DISMISSED, add_notice, last_seq, on_fresh_timeline, seq_unchanged, timeline_actions
 
 
 def create_chatgroup(caller: str, request: CreateChatgroupRequest) -> Chatgroup:
@@ -92,15 +93,22 @@ def get_chatgroup(chatgroup_id: str) -> ChatgroupView:
         PhotoID=group.photo,
         SQS=group.queue_arn,
         Timestamp=iso(group.created_at),
+        LastSeq=last_seq(group),
     )
 
 
 def update_chatgroup(caller: str, chatgroup_id: str, changes: ChatgroupChanges) -> None:
-    """Apply a creator's changes; a capacity below the current member count is refused atomically."""
+    """Apply a creator's changes with an `updated` notice in the timeline; a capacity below the member
+    count is refused atomically."""
+    group = on_fresh_timeline(lambda: _update_once(caller, chatgroup_id, changes))
+    announce(group, "updated", user=caller, by=caller, changes=changes.model_dump(exclude_unset=True))
+
+
+def _update_once(caller: str, chatgroup_id: str, changes: ChatgroupChanges) -> Chatgroup:
     group = load_group(chatgroup_id)
     require_creator(group, caller, "change it")
-    condition = is_live() & (Chatgroup.creator_id == caller)
-    actions: list[Action] = []
+    condition = is_live() & (Chatgroup.creator_id == caller) & seq_unchanged(group)
+    actions: list[Action] = timeline_actions(group)
     for field in changes.model_fields_set:
         value = getattr(changes, field)
         attribute = _CHANGEABLE[field]
@@ -109,11 +117,18 @@ def update_chatgroup(caller: str, chatgroup_id: str, changes: ChatgroupChanges) 
         actions.append(attribute.remove() if value is None else attribute.set(value))
     if changes.capacity is not None:
         condition &= Chatgroup.member_count <= changes.capacity
-    conditional(
-        lambda: group.update(actions, condition=condition),
-        error=lambda: refusal_of(chatgroup_id, lambda current: _below_members(changes, current)),
+    update = Transaction()
+    update.update(
+        group,
+        actions,
+        condition=condition,
+        error=lambda: refusal_of(
+            chatgroup_id, lambda current: _below_members(changes, current), seen_seq=last_seq(group)
+        ),
     )
-    announce(group, "updated", user=caller, by=caller, changes=changes.model_dump(exclude_unset=True))
+    add_notice(update, group, "updated", user=caller, by=caller, changes=changes.model_dump(exclude_unset=True))
+    update.commit()
+    return group
 
 
 _CHANGEABLE: dict[str, Attribute[Any]] = {
@@ -146,15 +161,7 @@ def dismiss_chatgroup(caller: str, chatgroup_id: str, creator_id: str) -> None:
         raise group_not_found(chatgroup_id) from None
     require_creator(group, caller, "dismiss it")
     if group.dismissed_at is None:
-        tombstone = Transaction()
-        tombstone.update(
-            group,
-            [Chatgroup.dismissed_at.set(now_ms()), Chatgroup.event_id.remove()],
-            condition=Chatgroup.chatgroup_id.exists() & (Chatgroup.creator_id == caller),
-            error=lambda: group_not_found(chatgroup_id),
-        )
-        give_back_group_slot(tombstone, caller, chatgroup_id)
-        tombstone.commit()
+        on_fresh_timeline(lambda: _mark_dismissed(caller, chatgroup_id))
     members = list(Membership.query(chatgroup_id, consistent_read=True))
     pending = [item for item in InboxMessage.by_chatgroup.query(chatgroup_id) if is_pending(item.pending_key)]
     told = {m.user_id for m in members} | {subject_of(item.pending_key) for item in pending}
@@ -167,6 +174,36 @@ def dismiss_chatgroup(caller: str, chatgroup_id: str, creator_id: str) -> None:
         error=lambda: group_not_found(chatgroup_id),
     )
     count("ChatgroupsDismissed")
+
+
+def _mark_dismissed(caller: str, chatgroup_id: str) -> None:
+    """Mark the group dismissed with a last timeline notice naming the members to revoke, and give the
+    creator's live-group quota slot back, in one transaction.
+
+    It is conditioned on the timeline not having moved since the members were read: every join
+    and leave moves it, so the notice names exactly the members at the dismissal. The notice
+    also tells the background purge to delete the group's timeline.
+    """
+    try:
+        group = Chatgroup.get(chatgroup_id, consistent_read=True)
+    except Chatgroup.DoesNotExist:
+        raise group_not_found(chatgroup_id) from None
+    if group.dismissed_at is not None:
+        return
+    members = {m.user_id for m in Membership.query(chatgroup_id, consistent_read=True, attributes_to_get=["user_id"])}
+    mark = Transaction()
+    mark.update(
+        group,
+        [Chatgroup.dismissed_at.set(now_ms()), Chatgroup.event_id.remove(), *timeline_actions(group)],
+        condition=Chatgroup.chatgroup_id.exists()
+        & (Chatgroup.creator_id == caller)
+        & Chatgroup.dismissed_at.does_not_exist()
+        & seq_unchanged(group),
+        error=lambda: TimelineMoved(f"Chatgroup {chatgroup_id} was busy; please retry."),
+    )
+    add_notice(mark, group, DISMISSED, user=caller, by=caller, members=members)
+    give_back_group_slot(mark, caller, chatgroup_id)
+    mark.commit()
 
 
 def _tell_dismissed(users: set[str], group: Chatgroup) -> None:

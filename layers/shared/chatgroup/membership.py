@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from pynamodb.expressions.condition import Condition
 
-from chatgroup.access import group_not_found, is_live, load_group, refusal_of, require_creator
+from chatgroup.access import is_live, load_group, refusal_of, require_creator
 from chatgroup.clock import now_ms
 from chatgroup.db import Transaction
 from chatgroup.errors import Conflict, Forbidden, NotFound
@@ -13,6 +13,7 @@ from chatgroup.notices import announce, inbox_notice
 from chatgroup.observability import count
 from chatgroup.quotas import give_back_pending_slots
 from chatgroup.schemas import ApplicationDecision, InvitationDecision, KickoutRequest, LeaveRequest
+from chatgroup.timeline import add_notice, last_seq, on_fresh_timeline, only_liveness, seq_unchanged, timeline_actions
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,13 @@ def decide(caller: str, decision: ApplicationDecision | InvitationDecision) -> s
     """Accept or deny an application (the creator) or an invitation (the invitee).
 
     Returns the queue ARN when someone joined. The pending message goes, the sender gets
-    the outcome in their inbox and their quota slot back and, on accept, the member joins:
-    all in one transaction.
+    the outcome in their inbox and their quota slot back and, on accept, the member joins with a
+    `joined` notice in the timeline: all in one transaction.
     """
+    return on_fresh_timeline(lambda: _decide_once(caller, decision))
+
+
+def _decide_once(caller: str, decision: ApplicationDecision | InvitationDecision) -> str | None:
     group = load_group(decision.chatgroup_id)
     if isinstance(decision, ApplicationDecision):
         pending = _application(group, caller, decision)
@@ -47,10 +52,12 @@ def decide(caller: str, decision: ApplicationDecision | InvitationDecision) -> s
     if decision.choice == "deny":
         change.commit()
         return None
+    by = pending.sender if pending.type == "invitation" else caller
     _add_member(change, group, pending.joiner)
+    add_notice(change, group, "joined", user=pending.joiner, by=by)
     change.commit()
     count("MembersJoined")
-    announce(group, "joined", user=pending.joiner, by=pending.sender if pending.type == "invitation" else caller)
+    announce(group, "joined", user=pending.joiner, by=by)
     return group.queue_arn
 
 
@@ -87,9 +94,9 @@ def _matches(inbox_message_id: str | None) -> Condition:
 def _add_member(change: Transaction, group: Chatgroup, user_id: str) -> None:
     change.update(
         group,
-        [Chatgroup.member_count.add(1)],
-        condition=is_live() & (Chatgroup.member_count < Chatgroup.capacity),
-        error=lambda: refusal_of(group.chatgroup_id),
+        [Chatgroup.member_count.add(1), *timeline_actions(group)],
+        condition=is_live() & (Chatgroup.member_count < Chatgroup.capacity) & seq_unchanged(group),
+        error=lambda: refusal_of(group.chatgroup_id, seen_seq=last_seq(group)),
     )
     change.put(
         Membership(group.chatgroup_id, user_id, joined_at=now_ms()),
@@ -101,10 +108,7 @@ def _add_member(change: Transaction, group: Chatgroup, user_id: str) -> None:
 def leave(caller: str, request: LeaveRequest) -> None:
     if request.who_leave != caller:
         raise Forbidden("who_leave must be your own user id: you can only leave for yourself.")
-    group = load_group(request.chatgroup_id)
-    if group.creator_id == caller:
-        raise Conflict("The creator cannot leave the chatgroup; dismiss it instead.")
-    _remove_member(group, caller)
+    group = on_fresh_timeline(lambda: _remove_member(request.chatgroup_id, caller, "left", by=caller))
     count("MembersLeft")
     announce(group, "left", user=caller, by=caller)
 
@@ -112,16 +116,19 @@ def leave(caller: str, request: LeaveRequest) -> None:
 def kick_out(caller: str, request: KickoutRequest) -> None:
     if request.creator_id not in (None, caller):
         raise Forbidden("creator_id must be your own user id: only the creator may kick members out.")
-    group = load_group(request.chatgroup_id)
-    require_creator(group, caller, "kick members out")
-    if request.who_to_kick_out == group.creator_id:
-        raise Conflict("The creator cannot be kicked out; dismiss the chatgroup instead.")
-    _remove_member(group, request.who_to_kick_out)
+    kicked = request.who_to_kick_out
+    group = on_fresh_timeline(lambda: _remove_member(request.chatgroup_id, kicked, "kicked", by=caller))
     count("MembersKicked")
-    announce(group, "kicked", user=request.who_to_kick_out, by=caller)
+    announce(group, "kicked", user=kicked, by=caller)
 
 
-def _remove_member(group: Chatgroup, user_id: str) -> None:
+def _remove_member(chatgroup_id: str, user_id: str, notice: str, by: str) -> Chatgroup:
+    """Remove a member (not the creator) with its notice in the timeline: one transaction."""
+    group = load_group(chatgroup_id)
+    if notice == "kicked":
+        require_creator(group, by, "kick members out")
+    if user_id == group.creator_id:
+        raise Conflict(_CREATOR_STAYS[notice])
     removal = Transaction()
     removal.delete(
         Membership(group.chatgroup_id, user_id),
@@ -130,8 +137,16 @@ def _remove_member(group: Chatgroup, user_id: str) -> None:
     )
     removal.update(
         group,
-        [Chatgroup.member_count.add(-1)],
-        condition=is_live(),
-        error=lambda: group_not_found(group.chatgroup_id),
+        [Chatgroup.member_count.add(-1), *timeline_actions(group)],
+        condition=is_live() & seq_unchanged(group),
+        error=lambda: refusal_of(group.chatgroup_id, only_liveness, seen_seq=last_seq(group)),
     )
+    add_notice(removal, group, notice, user=user_id, by=by)
     removal.commit()
+    return group
+
+
+_CREATOR_STAYS = {
+    "left": "The creator cannot leave the chatgroup; dismiss it instead.",
+    "kicked": "The creator cannot be kicked out; dismiss the chatgroup instead.",
+}

@@ -1,6 +1,12 @@
 """PynamoDB models: one per table of template.yaml."""
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import (
+    JSONAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
@@ -45,6 +51,8 @@ class Chatgroup(Model):
     queue_arn = UnicodeAttribute()
     created_at = NumberAttribute()
     dismissed_at = NumberAttribute(null=True)
+    last_seq = NumberAttribute(null=True)
+    """The seq of the newest timeline item; absent until the first one. Each timeline write moves it by one."""
     by_event = ChatgroupsByEvent()
 
 
@@ -172,3 +180,51 @@ def message_of_slot(slot: str) -> tuple[str, str]:
     """The (recipient_id, pending_key) of the message a pending slot stands for."""
     recipient, key = slot.split(" ", 1)
     return recipient, key
+
+
+class TimelineItem(Model):
+    """One item of a group's timeline: a chat message or a membership notice, ordered by `seq`.
+
+    `seq` is written in the same transaction that moves the group's `last_seq` to it, so seq n+1
+    can never commit before seq n. A dismissal writes a last notice, `dismissed`, naming the
+    `members` to revoke; it is internal (the timeline answers 404 from then on) and tells the
+    background purge to delete the group's items.
+    """
+
+    class Meta(_TableMeta):
+        table_name = _settings.timeline_table
+
+    chatgroup_id = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    type = UnicodeAttribute()
+    message_id = UnicodeAttribute()
+    created_at = NumberAttribute()
+    sender = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)
+    notice = UnicodeAttribute(null=True)
+    user = UnicodeAttribute(null=True)
+    by = UnicodeAttribute(null=True)
+    changes = JSONAttribute(null=True)
+    members = UnicodeSetAttribute(null=True)
+
+
+class SendRate(Model):
+    """How many messages a user sent in one fixed window: one item per (user, window), expired by TTL."""
+
+    class Meta(_TableMeta):
+        table_name = _settings.send_rate_table
+
+    user_window = UnicodeAttribute(hash_key=True)
+    sends = NumberAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+
+
+class UserConnections(Model):
+    """A user's open connections: `connections` maps a connection id to when it was opened (epoch ms)."""
+
+    class Meta(_TableMeta):
+        table_name = _settings.connections_table
+
+    user_id = UnicodeAttribute(hash_key=True)
+    connections: MapAttribute[str, float] = MapAttribute()
+    expires_at = NumberAttribute(null=True)

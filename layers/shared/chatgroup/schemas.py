@@ -9,7 +9,16 @@ import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 MAX_INITIAL_MEMBERS = 97
 """A creation is one DynamoDB transaction of at most 100 items: the group, the creator's quota slot, the creator
@@ -88,6 +97,19 @@ def _text(value: str) -> str:
     return value
 
 
+MAX_MESSAGE_CODE_POINTS = 4000
+_NOT_IN_A_MESSAGE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Control characters but tab and newline, and lone surrogates (which no UTF-8 text can hold)."""
+
+
+def _message_text(value: str) -> str:
+    if not 1 <= len(value) <= MAX_MESSAGE_CODE_POINTS:
+        raise ValueError(f"a message is 1 to {MAX_MESSAGE_CODE_POINTS} characters")
+    if _NOT_IN_A_MESSAGE.search(value):
+        raise ValueError("a message may hold no control characters other than newline and tab")
+    return value
+
+
 def _not_bool(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("capacity must be a number, not true or false")
@@ -123,6 +145,17 @@ Choice = Literal["accept", "deny"]
 PageLimit = Annotated[int, Field(ge=1, le=100, description="items per page")]
 PageToken = Annotated[str, Field(max_length=2048, description="the next_token of the previous page")]
 IdempotencyKey = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
+MessageText = Annotated[str, AfterValidator(_message_text)]
+ClientMessageId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[\x21-\x7e]+$",
+        description="the client's id of this message (visible ASCII): a resend with the same text is stored once",
+    ),
+]
+Seq = Annotated[int, Field(ge=0, le=2**53, description="a seq of the group's timeline")]
 
 
 class CreateChatgroupRequest(BaseModel):
@@ -249,6 +282,7 @@ class ChatgroupView(BaseModel):
     PhotoID: str | None
     SQS: str
     Timestamp: str = Field(description="creation time, ISO 8601 UTC")
+    LastSeq: int = Field(description="seq of the newest item of the group's timeline; 0 before the first")
 
 
 class InboxCreateResponse(BaseModel):
@@ -283,8 +317,63 @@ class ChatgroupSummary(BaseModel):
     PhotoID: str | None
     SQS: str
     Timestamp: str = Field(description="creation time, ISO 8601 UTC")
+    LastSeq: int = Field(description="seq of the newest item of the group's timeline; 0 before the first")
 
 
 class ChatgroupPage(BaseModel):
     chatgroups: list[ChatgroupSummary]
     next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
+
+
+class SendMessageRequest(BaseModel):
+    text: MessageText
+    client_msg_id: ClientMessageId | None = None
+
+
+class SentMessage(BaseModel):
+    message_id: str
+    seq: int
+    created_at: str = Field(description="when the message was stored, ISO 8601 UTC")
+
+
+class MessageItem(BaseModel):
+    """A chat message of the timeline."""
+
+    type: Literal["message"] = "message"
+    seq: int
+    message_id: str
+    chatgroup_id: str
+    sender: str
+    text: str
+    created_at: str
+
+
+class NoticeItem(BaseModel):
+    """A membership change in the timeline: joined, left, kicked, banned, transferred or updated (with `changes`)."""
+
+    type: Literal["notice"] = "notice"
+    seq: int
+    message_id: str
+    chatgroup_id: str
+    notice: str
+    user: str
+    by: str
+    created_at: str
+    changes: dict[str, Any] | None = None
+
+    @model_serializer(mode="wrap")
+    def _changes_only_when_updated(self, serialize: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        shown: dict[str, Any] = serialize(self)
+        if self.changes is None:
+            shown.pop("changes", None)
+        return shown
+
+
+TimelineView = Annotated[MessageItem | NoticeItem, Field(discriminator="type")]
+
+
+class MessagesPage(BaseModel):
+    messages: list[TimelineView] = Field(description="in ascending seq")
+    has_more: bool = Field(
+        description="without a cursor or with before_seq: older items exist; with after_seq: newer items exist"
+    )

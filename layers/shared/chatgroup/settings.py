@@ -15,6 +15,13 @@ class Settings:
     membership_table: str
     inbox_table: str
     quota_table: str
+    timeline_table: str
+    send_rate_table: str
+    send_rate_limit: int
+    send_rate_window_seconds: int
+    connections_table: str
+    max_connections_per_user: int
+    websocket_callback_url: str | None
     queue_name_prefix: str
     idempotency_table: str | None
     dynamodb_endpoint: str | None
@@ -39,6 +46,13 @@ def get_settings() -> Settings:
         membership_table=env["MEMBERSHIP_TABLE"],
         inbox_table=env["INBOX_TABLE"],
         quota_table=env["QUOTA_TABLE"],
+        timeline_table=env["TIMELINE_TABLE"],
+        send_rate_table=env["SEND_RATE_TABLE"],
+        send_rate_limit=int(env["SEND_RATE_LIMIT"]),
+        send_rate_window_seconds=int(env["SEND_RATE_WINDOW_SECONDS"]),
+        connections_table=env["CONNECTIONS_TABLE"],
+        max_connections_per_user=int(env["MAX_CONNECTIONS_PER_USER"]),
+        websocket_callback_url=env.get("WEBSOCKET_CALLBACK_URL"),
         queue_name_prefix=env["QUEUE_NAME_PREFIX"],
         idempotency_table=env.get("IDEMPOTENCY_TABLE"),
         dynamodb_endpoint=_endpoint("DYNAMODB"),
