@@ -98,22 +98,24 @@ MINIMUMS: dict[str, Minimum] = {
     "list event": Minimum(("dynamodb.Query",), "one page of the event's groups (the index projects them whole)"),
     "dismiss": Minimum(
         (
-            "dynamodb.UpdateItem",
+            "dynamodb.TransactWriteItems",
             "dynamodb.Query",
             "dynamodb.Query",
             "dynamodb.BatchWriteItem",
             "sqs.DeleteQueue",
             "dynamodb.DeleteItem",
         ),
-        "mark it dismissed (returning the queue URL), list members and pending messages, remove them and "
-        "write the notices (one batch per 25 items), delete the queue, then the group",
+        "mark it dismissed and give the creator's quota slot back (one transaction), list members and pending "
+        "messages, remove them and write the notices (one batch per 25 items), delete the queue, then the group",
     ),
 }
 
 EXTRA_REASONS: dict[str, str] = {
     "dynamodb.GetItem": "the group is read first (access.load_group) for an early 404/403, the creator and "
     "the queue URL; the write's own conditions enforce the rules (refusal_of explains a refusal after the "
-    "fact) and the queue URL follows from the group id",
+    "fact) and the queue URL follows from the group id. A create reads the caller's quota item first, so "
+    "that a user at the limit is refused before a queue is made",
+    "dynamodb.BatchGetItem": "a dismissal reads the pending messages' senders, whose quota slots it gives back",
     "dynamodb.BatchWriteItem": "notices, members and pending messages each get their own batch_write, so a "
     "small group pays one BatchWriteItem per kind where one batch of at most 25 items would do",
     "dynamodb.TransactWriteItems": "a transaction retried after a TransactionConflict (db.Transaction.commit)",

@@ -16,9 +16,10 @@ from bench.itemsize import item_size, units
 from bench.stack import Api, raw_client
 
 CALLS = {
-    "create": ["sqs.CreateQueue", "dynamodb.TransactWriteItems"],
+    "create": ["dynamodb.GetItem", "sqs.CreateQueue", "dynamodb.TransactWriteItems"],
     "create, Idempotency-Key": [
         "dynamodb.PutItem",
+        "dynamodb.GetItem",
         "sqs.CreateQueue",
         "dynamodb.TransactWriteItems",
         "dynamodb.UpdateItem",
@@ -38,12 +39,13 @@ CALLS = {
     "update": ["dynamodb.GetItem", "dynamodb.UpdateItem", "sqs.SendMessage"],
     "dismiss": [
         "dynamodb.GetItem",
-        "dynamodb.UpdateItem",
+        "dynamodb.TransactWriteItems",
         "dynamodb.Query",
         "dynamodb.Query",
         "dynamodb.BatchWriteItem",
         "dynamodb.BatchWriteItem",
-        "dynamodb.BatchWriteItem",
+        "dynamodb.BatchGetItem",
+        "dynamodb.TransactWriteItems",
         "sqs.DeleteQueue",
         "dynamodb.DeleteItem",
     ],
