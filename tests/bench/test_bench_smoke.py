@@ -36,9 +36,11 @@ CALLS = {
     "list event": ["dynamodb.Query"],
     "leave": ["dynamodb.GetItem", "dynamodb.TransactWriteItems", "sqs.SendMessage"],
     "kickout": ["dynamodb.GetItem", "dynamodb.TransactWriteItems", "sqs.SendMessage"],
-    "update": ["dynamodb.GetItem", "dynamodb.UpdateItem", "sqs.SendMessage"],
+    "update": ["dynamodb.GetItem", "dynamodb.TransactWriteItems", "sqs.SendMessage"],
     "dismiss": [
         "dynamodb.GetItem",
+        "dynamodb.GetItem",
+        "dynamodb.Query",
         "dynamodb.TransactWriteItems",
         "dynamodb.Query",
         "dynamodb.Query",

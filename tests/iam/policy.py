@@ -190,6 +190,8 @@ def iam_requests(call: AwsCall, account: str = ACCOUNT_ID) -> list[IamRequest]:
         return _dynamodb_requests(call, account)
     if call.service == "sqs":
         return _sqs_requests(call, account)
+    if call.service == "apigatewaymanagementapi":
+        return _connections_requests(call, account)
     raise PolicyCheckError(
         f"{call.service}:{call.operation} by {call.function}: tests/iam/policy.py does not know the resource "
         "of this service's calls; teach iam_requests"
@@ -235,6 +237,36 @@ def _sqs_requests(call: AwsCall, account: str) -> list[IamRequest]:
         # SQS developer guide: tagging a queue on creation needs sqs:CreateQueue and sqs:TagQueue.
         requests.append(IamRequest("sqs:TagQueue", queue))
     return requests
+
+
+def _connections_requests(call: AwsCall, account: str) -> list[IamRequest]:
+    """@connections calls are execute-api:ManageConnections on `<api>/<stage>/<METHOD>/@connections/<id>`.
+
+    In AWS the callback URL is `https://<api>.execute-api.<region>.amazonaws.com/<stage>`; the local stack
+    serves it at `<its API URL>/<stage>`, which names no API: that is then the template's one WebSocket API,
+    named locally by its logical id.
+    """
+    if "ConnectionId" not in call.parameters:
+        raise PolicyCheckError(f"{call.service}:{call.operation} by {call.function} names no connection")
+    endpoint = urlparse(call.endpoint)
+    host = endpoint.hostname or ""
+    api = host.split(".", 1)[0] if ".execute-api." in host else _local_websocket_api()
+    stage = endpoint.path.strip("/").split("/")[0]
+    method = {"PostToConnection": "POST", "GetConnection": "GET", "DeleteConnection": "DELETE"}[call.operation]
+    resource = f"arn:{PARTITION}:execute-api:{call.region}:{account}:{api}/{stage}/{method}/@connections/"
+    return [IamRequest("execute-api:ManageConnections", resource + call.parameters["ConnectionId"])]
+
+
+@cache
+def _local_websocket_api() -> str:
+    apis = [
+        logical_id
+        for logical_id, resource in resources_of_type(load_template(), "AWS::ApiGatewayV2::Api").items()
+        if resource["Properties"].get("ProtocolType") == "WEBSOCKET"
+    ]
+    if len(apis) != 1:
+        raise PolicyCheckError(f"the template has {len(apis)} WebSocket APIs; @connections calls need exactly one")
+    return apis[0]
 
 
 # --- Policies -----------------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 """The IAM checker itself: a mistake here would let a forbidden call pass, or a needed grant be removed."""
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from devstack.aws_calls import AwsCall, naming_parameters
 from tests.iam.policy import (
+    IamRequest,
     LocalArns,
     Policy,
     PolicyCheckError,
@@ -192,7 +194,7 @@ def test_creating_a_tagged_queue_also_needs_tag_queue() -> None:
 
 def test_a_call_of_a_service_the_checker_does_not_know_fails_loudly() -> None:
     with pytest.raises(PolicyCheckError, match="teach iam_requests"):
-        iam_requests(call("PostToConnection", "apigatewaymanagementapi", ConnectionId="abc"))
+        iam_requests(call("Publish", "sns", TopicArn="arn:aws:sns:us-east-1:123456789012:t"))
 
 
 def test_a_call_from_a_function_without_a_policy_is_refused() -> None:
@@ -391,3 +393,23 @@ def test_a_managed_policy_whose_grants_are_unknown_is_refused() -> None:
 
     with pytest.raises(PolicyCheckError, match="AmazonDynamoDBFullAccess"):
         policies_of(template)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "api"),
+    [("https://a1b2c3.execute-api.us-east-1.amazonaws.com/dev", "a1b2c3"), ("http://127.0.0.1:3000/dev", None)],
+    ids=["in AWS", "locally"],
+)
+def test_posting_to_a_connection_is_manage_connections_on_that_connection_of_the_api(
+    endpoint: str, api: str | None
+) -> None:
+    # Given a PostToConnection through the API's callback URL, in AWS or as the local stack serves it
+    posted = replace(
+        call("PostToConnection", service="apigatewaymanagementapi", ConnectionId="c0nn="), endpoint=endpoint
+    )
+
+    # Then IAM checks execute-api:ManageConnections on that connection of that API's stage (locally, the
+    # template's one WebSocket API, by its logical id)
+    api = api or "ChatWebSocketApi"
+    resource = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{api}/dev/POST/@connections/c0nn="
+    assert iam_requests(posted) == [IamRequest("execute-api:ManageConnections", resource)]
