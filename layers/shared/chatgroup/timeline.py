@@ -25,8 +25,11 @@ from chatgroup.observability import count
 from chatgroup.schemas import MessageItem, MessagesPage, NoticeItem, SentMessage, TimelineView
 from chatgroup.settings import get_settings
 
-ATTEMPTS = 8
-"""Tries of a write that keeps losing its seq to others: enough for dozens of members sending at once."""
+ATTEMPTS = 24
+"""Tries of a write that keeps losing its seq to others: each round one writer wins, so a burst of n writers
+to one group needs up to n rounds (20 accepts racing a dismissal took more than 8 on a busy machine)."""
+MAX_BACKOFF_SECONDS = 0.05
+"""The jittered pause between tries grows to this and no further, so 24 tries stay well inside a Lambda timeout."""
 REMOVALS = ("left", "kicked", "banned")
 """Notices after which their `user` no longer receives the group's items."""
 DISMISSED = "dismissed"
@@ -95,7 +98,7 @@ def on_fresh_timeline[T](attempt: Callable[[], T]) -> T:
         except TimelineMoved:
             if number == ATTEMPTS:
                 raise
-            time.sleep(random.uniform(0, 0.004 * 2**number))
+            time.sleep(random.uniform(0, min(MAX_BACKOFF_SECONDS, 0.004 * 2**number)))
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
