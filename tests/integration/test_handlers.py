@@ -3,6 +3,7 @@
 import base64
 import json
 import logging
+import time
 from typing import Any
 
 import boto3
@@ -10,7 +11,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError, EndpointConnectionError, ParamValidationError, ReadTimeoutError
 
-from chatgroup.models import INBOX_RETENTION_SECONDS
+from chatgroup.models import INBOX_RETENTION_SECONDS, InboxMessage, pending_key
 from chatgroup.observability import logger
 from devstack.lambda_runtime import Handler, LambdaContext
 from tests.conftest import TABLES
@@ -879,3 +880,18 @@ def test_a_retried_create_is_answered_as_before_though_the_quota_is_now_used_up(
     again = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers=headers)
     assert (first.status, again.status) == (200, 200)
     assert again.body == first.body
+
+
+def test_an_expired_application_makes_room_for_the_next_one(invoke: Invoke, quota_limits) -> None:
+    # Given dave's one allowed application, expired a second ago though TTL has not deleted it yet
+    quota_limits(pending_messages=1)
+    first, second = create(invoke, "alice"), create(invoke, "bob")
+    assert apply(invoke, first).status == 200
+    expired = InboxMessage("alice", pending_key("application", first, "dave"))
+    expired.update(actions=[InboxMessage.expires_at.set(int(time.time()) - 1)])
+
+    # When he applies to another group
+    reply = apply(invoke, second)
+
+    # Then it is sent: the send reclaimed the expired message's slot (checking, in its transaction, that it expired)
+    assert reply.status == 200, reply.body
