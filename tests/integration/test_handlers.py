@@ -500,11 +500,11 @@ def everything() -> dict[str, list[str]]:
     return state | {"queues": sorted(boto3.client("sqs").list_queues().get("QueueUrls", []))}
 
 
-def refused_changing_nothing(invoke: Invoke, reason: str, *request: Any, **options: Any) -> None:
-    """Send the request; it must be a 400 whose reason says `reason`, and leave AWS exactly as it was."""
+def refused_changing_nothing(invoke: Invoke, reason: str, *request: Any, status: int = 400, **options: Any) -> None:
+    """Send the request; it must be a `status` whose reason says `reason`, and leave AWS exactly as it was."""
     before = everything()
     reply = invoke(*request, **options)
-    assert_failed(reply, 400)
+    assert_failed(reply, status)
     assert reason in reply.body["reason"]
     assert everything() == before
 
@@ -577,8 +577,23 @@ def test_a_json_escape_of_a_lone_surrogate_is_400(invoke: Invoke) -> None:
     refused_changing_nothing(invoke, "name: text must not hold a lone UTF-16 surrogate", *CREATE_AS_ALICE, body)
 
 
-def test_a_caller_whose_user_name_holds_a_lone_surrogate_is_400(invoke: Invoke) -> None:
-    refused_changing_nothing(invoke, "signed-in user name", "CreateChatgroupFunction", "create_chatgroup", LONE)
+@pytest.mark.parametrize("name", [LONE, "mallory;alice", "x#", "eve\tadams"], ids=["surrogate", ";", "#", "tab"])
+def test_a_caller_whose_account_name_no_user_id_can_be_is_403(invoke: Invoke, name: str) -> None:
+    # When a user whose account name could not be a member (self sign-up allows it) creates a group,
+    # Then they are told why, and nothing is created
+    refused_changing_nothing(
+        invoke, "cannot use chatgroups", "CreateChatgroupFunction", "create_chatgroup", name, status=403
+    )
+
+
+def test_an_invitee_named_with_a_hash_is_400_so_a_dismissal_can_always_tell_who_to_notify(invoke: Invoke) -> None:
+    # Given a group of alice's
+    chatgroup_id = create(invoke)
+
+    # When she invites "x#", a name that would split an inbox key (`invitation#<group>#<user>`) in the wrong place,
+    # Then it is refused and nothing changes
+    body = {"chatgroup_id": chatgroup_id, "who_to_invite": "x#"}
+    refused_changing_nothing(invoke, "'#'", "CreateInboxMessageFunction", "inbox_create_invitation", "alice", body)
 
 
 @pytest.mark.parametrize("chatgroup_id", ['a"b', "a#b", "a\\b", "caf\u00e9\U0001f389", LONE])
