@@ -68,8 +68,18 @@ def parameter_values(template: Mapping[str, Any]) -> dict[str, str]:
                 f"PARAMETER_OVERRIDES: {override!r} is not Key=Value for a parameter of template.yaml "
                 f"({', '.join(values)})"
             )
+        _check_allowed(name, value, template["Parameters"][name])
         values[name] = value
     return values
+
+
+def _check_allowed(name: str, value: str, spec: Mapping[str, Any]) -> None:
+    """What CloudFormation checks of a parameter value before a deployment, checked before the local stack starts."""
+    pattern = spec.get("AllowedPattern")
+    allowed = spec.get("AllowedValues")
+    if (pattern and not re.fullmatch(pattern, value)) or (allowed and value not in [str(v) for v in allowed]):
+        reason = spec.get("ConstraintDescription") or f"allowed: {pattern or allowed}"
+        raise UnsupportedTemplate(f"PARAMETER_OVERRIDES: {name}={value} is not allowed ({reason})")
 
 
 def resolve(value: Any, refs: Mapping[str, str]) -> Any:

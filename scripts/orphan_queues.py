@@ -13,6 +13,7 @@ any state (a dismissal still under way deletes its own queue). Queues younger th
 """
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -87,14 +88,22 @@ def find_orphans(place: Place, min_age_seconds: float, now: float | None = None)
     return Findings(orphans=orphans, too_young=too_young, queues=len(by_group))
 
 
+_GROUP_ID = re.compile(r"[0-9a-f]{32}")
+
+
 def _group_queues(sqs: "SQSClient", prefix: str) -> Iterator[tuple[str, str]]:
-    """(group id, queue URL) of every queue named `<prefix>-<group id>.fifo`."""
+    """(group id, queue URL) of every queue named `<prefix>-<group id>.fifo`.
+
+    A group id is 32 hex digits (`uuid4().hex`): another stack whose prefix starts with this one's
+    (`chatgroup-dev-eu` beside `chatgroup-dev`) names its queues otherwise, so they are never taken for ours.
+    """
     start = f"{prefix}-"
     for page in sqs.get_paginator("list_queues").paginate(QueueNamePrefix=start, PaginationConfig={"PageSize": 1000}):
         for url in page.get("QueueUrls", []):
             name = url.rsplit("/", 1)[-1]
-            if name.startswith(start) and name.endswith(".fifo"):
-                yield name.removeprefix(start).removesuffix(".fifo"), url
+            group = name.removeprefix(start).removesuffix(".fifo")
+            if name.startswith(start) and name.endswith(".fifo") and _GROUP_ID.fullmatch(group):
+                yield group, url
 
 
 def _existing_groups(dynamodb: "DynamoDBClient", table: str, groups: Iterable[str]) -> set[str]:

@@ -3,6 +3,7 @@
 import base64
 import json
 import logging
+import time
 from typing import Any
 
 import boto3
@@ -10,7 +11,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError, EndpointConnectionError, ParamValidationError, ReadTimeoutError
 
-from chatgroup.models import INBOX_RETENTION_SECONDS
+from chatgroup.models import INBOX_RETENTION_SECONDS, InboxMessage, pending_key
 from chatgroup.observability import logger
 from devstack.lambda_runtime import Handler, LambdaContext
 from tests.conftest import TABLES
@@ -500,11 +501,11 @@ def everything() -> dict[str, list[str]]:
     return state | {"queues": sorted(boto3.client("sqs").list_queues().get("QueueUrls", []))}
 
 
-def refused_changing_nothing(invoke: Invoke, reason: str, *request: Any, **options: Any) -> None:
-    """Send the request; it must be a 400 whose reason says `reason`, and leave AWS exactly as it was."""
+def refused_changing_nothing(invoke: Invoke, reason: str, *request: Any, status: int = 400, **options: Any) -> None:
+    """Send the request; it must be a `status` whose reason says `reason`, and leave AWS exactly as it was."""
     before = everything()
     reply = invoke(*request, **options)
-    assert_failed(reply, 400)
+    assert_failed(reply, status)
     assert reason in reply.body["reason"]
     assert everything() == before
 
@@ -577,8 +578,23 @@ def test_a_json_escape_of_a_lone_surrogate_is_400(invoke: Invoke) -> None:
     refused_changing_nothing(invoke, "name: text must not hold a lone UTF-16 surrogate", *CREATE_AS_ALICE, body)
 
 
-def test_a_caller_whose_user_name_holds_a_lone_surrogate_is_400(invoke: Invoke) -> None:
-    refused_changing_nothing(invoke, "signed-in user name", "CreateChatgroupFunction", "create_chatgroup", LONE)
+@pytest.mark.parametrize("name", [LONE, "mallory;alice", "x#", "eve\tadams"], ids=["surrogate", ";", "#", "tab"])
+def test_a_caller_whose_account_name_no_user_id_can_be_is_403(invoke: Invoke, name: str) -> None:
+    # When a user whose account name could not be a member (self sign-up allows it) creates a group,
+    # Then they are told why, and nothing is created
+    refused_changing_nothing(
+        invoke, "cannot use chatgroups", "CreateChatgroupFunction", "create_chatgroup", name, status=403
+    )
+
+
+def test_an_invitee_named_with_a_hash_is_400_so_a_dismissal_can_always_tell_who_to_notify(invoke: Invoke) -> None:
+    # Given a group of alice's
+    chatgroup_id = create(invoke)
+
+    # When she invites "x#", a name that would split an inbox key (`invitation#<group>#<user>`) in the wrong place,
+    # Then it is refused and nothing changes
+    body = {"chatgroup_id": chatgroup_id, "who_to_invite": "x#"}
+    refused_changing_nothing(invoke, "'#'", "CreateInboxMessageFunction", "inbox_create_invitation", "alice", body)
 
 
 @pytest.mark.parametrize("chatgroup_id", ['a"b', "a#b", "a\\b", "caf\u00e9\U0001f389", LONE])
@@ -880,3 +896,18 @@ def test_a_retried_create_is_answered_as_before_though_the_quota_is_now_used_up(
     again = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers=headers)
     assert (first.status, again.status) == (200, 200)
     assert again.body == first.body
+
+
+def test_an_expired_application_makes_room_for_the_next_one(invoke: Invoke, quota_limits) -> None:
+    # Given dave's one allowed application, expired a second ago though TTL has not deleted it yet
+    quota_limits(pending_messages=1)
+    first, second = create(invoke, "alice"), create(invoke, "bob")
+    assert apply(invoke, first).status == 200
+    expired = InboxMessage("alice", pending_key("application", first, "dave"))
+    expired.update(actions=[InboxMessage.expires_at.set(int(time.time()) - 1)])
+
+    # When he applies to another group
+    reply = apply(invoke, second)
+
+    # Then it is sent: the send reclaimed the expired message's slot (checking, in its transaction, that it expired)
+    assert reply.status == 200, reply.body

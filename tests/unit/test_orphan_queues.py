@@ -7,6 +7,7 @@ import boto3
 import pytest
 
 from chatgroup.models import Chatgroup
+from chatgroup.settings import get_settings
 from scripts import orphan_queues
 from scripts.orphan_queues import Place, find_orphans
 
@@ -41,6 +42,19 @@ def test_a_queue_whose_group_is_gone_is_an_orphan_and_a_live_groups_queue_is_not
     assert [queue.url for queue in findings.orphans] == [lost]
     assert findings.queues == 2
     assert live.queue_url in queue_urls()
+
+
+def test_a_queue_of_a_stack_whose_prefix_extends_ours_is_not_ours(new_group) -> None:
+    # Given a queue of another stack whose prefix starts with this stack's (chatgroup-dev-eu beside chatgroup-dev)
+    prefix = get_settings().queue_name_prefix
+    other = f"{prefix}-eu-0123456789abcdef0123456789abcdef.fifo"
+    boto3.client("sqs").create_queue(QueueName=other, Attributes={"FifoQueue": "true"})
+
+    # When this stack's orphans are looked for
+    findings = find_orphans(place(), min_age_seconds=0)
+
+    # Then that queue is neither counted nor taken for an orphan of a group "eu-0123…"
+    assert (findings.orphans, findings.queues) == ([], 0)
 
 
 def test_a_dismissal_under_way_keeps_its_queue(new_group) -> None:

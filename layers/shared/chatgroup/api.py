@@ -19,9 +19,9 @@ from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from pynamodb.exceptions import PynamoDBException
 
-from chatgroup.errors import ChatgroupError, InvalidRequest, NotAuthenticated
+from chatgroup.errors import ChatgroupError, Forbidden, InvalidRequest, NotAuthenticated
 from chatgroup.observability import logger, metrics, tracer
-from chatgroup.schemas import ErrorResponse, has_lone_surrogate, parse_json
+from chatgroup.schemas import USER_ID_RULE, ErrorResponse, is_user_id, parse_json
 
 
 def create_app() -> APIGatewayRestResolver:
@@ -99,8 +99,8 @@ def caller_id(event: APIGatewayProxyEvent) -> str:
     username = claims.get("cognito:username") or claims.get("username")
     if not isinstance(username, str) or not username:
         raise NotAuthenticated("Sign in: the request carries no Cognito user.")
-    if has_lone_surrogate(username):
-        raise InvalidRequest("The signed-in user name holds a lone UTF-16 surrogate; it cannot be stored.")
+    if not is_user_id(username):
+        raise Forbidden(f"Your account name {username!r} cannot use chatgroups: {USER_ID_RULE}.")
     return username
 
 

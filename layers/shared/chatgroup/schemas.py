@@ -24,7 +24,8 @@ MAX_INITIAL_MEMBERS = 97
 """A creation is one DynamoDB transaction of at most 100 items: the group, the creator's quota slot, the creator
 and 97 members."""
 
-_USER_ID = re.compile(r"[^\s;\x00-\x1f\x7f]{1,128}")
+_USER_ID = re.compile(r"[^\s;#\x00-\x1f\x7f\ud800-\udfff]{1,128}")
+"""`;` separates a MemberList and `#` the parts of an inbox key (`<type>#<group>#<user>`): a user id holds neither."""
 _RESOURCE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -65,9 +66,16 @@ def _well_formed(value: str) -> str:
     return value
 
 
+USER_ID_RULE = "a user id is 1 to 128 characters without spaces, ';', '#' or control characters"
+
+
+def is_user_id(value: str) -> bool:
+    return _USER_ID.fullmatch(value) is not None
+
+
 def _user_id(value: str) -> str:
-    if not _USER_ID.fullmatch(value):
-        raise ValueError("a user id is 1 to 128 characters without spaces, ';' or control characters")
+    if not is_user_id(value):
+        raise ValueError(USER_ID_RULE)
     return value
 
 
