@@ -84,7 +84,10 @@ def group_queue_url(chatgroup_id: str) -> str:
 
     No call and no read of the group, which may be dismissed by the time its notices are sent.
     """
-    return f"{_client().meta.endpoint_url}/{get_settings().account_id}/{queue_name(chatgroup_id)}"
+    account = get_settings().account_id
+    if account is None:
+        raise RuntimeError("ACCOUNT_ID is not set: template.yaml sets it for the function that posts notices")
+    return f"{_client().meta.endpoint_url}/{account}/{queue_name(chatgroup_id)}"
 
 
 def send_to_group(queue_url: str, chatgroup_id: str, body: str, deduplication_id: str) -> bool:
