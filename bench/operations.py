@@ -32,12 +32,15 @@ class Minimum:
 
 
 _ACCEPT = Minimum(
-    ("dynamodb.GetItem", "dynamodb.TransactWriteItems", "sqs.SendMessage"),
-    "read the group (its queue ARN is the answer); counter, membership, pending message and the sender's "
-    "inbox notice in one transaction; the 'joined' notice on the group's queue",
+    ("dynamodb.GetItem", "dynamodb.TransactWriteItems"),
+    "read the group (its queue ARN is the answer, its seq the notice's); counter, membership, pending message, "
+    "the sender's inbox notice and the timeline's 'joined' notice in one transaction (the notifier sends it "
+    "to the queue from the stream)",
 )
-_REMOVE = "membership delete and counter update in one transaction ({who} by its condition); the notice on the queue, "
-_QUEUE_URL = "whose URL follows from the group id"
+_REMOVE = (
+    "membership delete and counter update in one transaction ({who} by its condition), with the timeline "
+    "notice that the notifier sends to the queue from the stream"
+)
 
 MINIMUMS: dict[str, Minimum] = {
     "create": Minimum(
@@ -78,18 +81,13 @@ MINIMUMS: dict[str, Minimum] = {
         "needs reading first",
     ),
     "accept invitation": _ACCEPT,
-    "leave": Minimum(
-        ("dynamodb.TransactWriteItems", "sqs.SendMessage"),
-        _REMOVE.format(who="the creator excluded") + _QUEUE_URL,
-    ),
-    "kickout": Minimum(
-        ("dynamodb.TransactWriteItems", "sqs.SendMessage"),
-        _REMOVE.format(who="creator-only") + _QUEUE_URL,
-    ),
+    "leave": Minimum(("dynamodb.TransactWriteItems",), _REMOVE.format(who="the creator excluded")),
+    "kickout": Minimum(("dynamodb.TransactWriteItems",), _REMOVE.format(who="creator-only")),
     "update": Minimum(
-        ("dynamodb.GetItem", "dynamodb.TransactWriteItems", "sqs.SendMessage"),
+        ("dynamodb.GetItem", "dynamodb.TransactWriteItems"),
         "read the group (its timeline's seq); the conditional update (creator, live, capacity not below the "
-        "members, seq unchanged) and the timeline notice in one transaction; the notice on the queue",
+        "members, seq unchanged) and the timeline notice in one transaction (the notifier sends it to the "
+        "queue from the stream)",
     ),
     "inbox list": Minimum(("dynamodb.Query",), "one page of the caller's inbox"),
     "list mine": Minimum(
@@ -111,10 +109,9 @@ MINIMUMS: dict[str, Minimum] = {
 }
 
 EXTRA_REASONS: dict[str, str] = {
-    "dynamodb.GetItem": "the group is read first (access.load_group) for an early 404/403, the creator and "
-    "the queue URL; the write's own conditions enforce the rules (refusal_of explains a refusal after the "
-    "fact) and the queue URL follows from the group id. A create reads the caller's quota item first, so "
-    "that a user at the limit is refused before a queue is made",
+    "dynamodb.GetItem": "the group is read first (access.load_group) for an early 404/403 and the creator; "
+    "the write's own conditions enforce the rules (refusal_of explains a refusal after the fact). A create "
+    "reads the caller's quota item first, so that a user at the limit is refused before a queue is made",
     "dynamodb.BatchGetItem": "a dismissal reads the pending messages' senders, whose quota slots it gives back",
     "dynamodb.BatchWriteItem": "notices, members and pending messages each get their own batch_write, so a "
     "small group pays one BatchWriteItem per kind where one batch of at most 25 items would do",

@@ -97,7 +97,7 @@ def _logical_id_of(reference: Any) -> str:
 
 
 def matches(pattern: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
-    """Lambda event filtering's exact-match patterns: every key present, its value one of the listed ones."""
+    """Lambda event filtering's patterns: every key present, its value one of the listed ones (or anything but)."""
     for key, expected in pattern.items():
         if key not in record:
             return False
@@ -105,13 +105,21 @@ def matches(pattern: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
             if not isinstance(record[key], dict) or not matches(expected, record[key]):
                 return False
         elif isinstance(expected, list):
-            if any(isinstance(option, dict) for option in expected):
-                raise UnsupportedTemplate(f"filter operators are not emulated locally: {expected}")
-            if record[key] not in expected:
+            if not any(_matches_value(option, record[key]) for option in expected):
                 return False
         else:
             raise UnsupportedTemplate(f"a filter pattern's values must be lists: {key}: {expected}")
     return True
+
+
+def _matches_value(option: Any, value: Any) -> bool:
+    """One option of a pattern's list: an exact value, or `{"anything-but": [...]}` (any value but those)."""
+    if not isinstance(option, dict):
+        return bool(value == option)
+    if set(option) != {"anything-but"}:
+        raise UnsupportedTemplate(f"only the anything-but filter operator is emulated locally: {option}")
+    excluded = option["anything-but"]
+    return value not in (excluded if isinstance(excluded, list) else [excluded])
 
 
 @dataclass

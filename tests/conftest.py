@@ -6,15 +6,19 @@ concurrency tests find is one in our code, not in the emulator. The functions' e
 comes from template.yaml, so the tests run with exactly what a deployment sets.
 """
 
+import functools
 import os
 import socket
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import boto3
 import pytest
 import requests
 
-from devstack.aws import EmbeddedAws
+from devstack.aws import EmbeddedAws, create_queues
+from devstack.lambda_runtime import LambdaContext, load_handler
+from devstack.streams import StreamDriver, stream_mappings
 from devstack.template import functions, load_template, local_refs, resolve, table_definitions
 
 
@@ -116,3 +120,28 @@ def quota_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None
 
     yield limit
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def stream_driver(aws: None) -> Callable[..., StreamDriver]:
+    """The template's DynamoDB stream triggers of the named functions, driven from the embedded AWS as in `make run`.
+
+    The functions' handlers are the template's, attributed to them for tests/iam; each mapping
+    starts at the start of the fresh tables' streams and has the template's on-failure queue.
+    """
+
+    def driver(*names: str) -> StreamDriver:
+        specs = functions(TEMPLATE)
+        handlers = {name: load_handler(specs[name]) for name in names}
+        return StreamDriver(
+            AWS_ENDPOINT,
+            [mapping for mapping in stream_mappings(TEMPLATE) if mapping.function in names],
+            {name: functools.partial(_invoke, handler, name) for name, handler in handlers.items()},
+            queue_urls=create_queues(AWS_ENDPOINT, TEMPLATE, {}),
+        )
+
+    return driver
+
+
+def _invoke(handler: Callable[..., Any], name: str, event: dict[str, Any]) -> Any:
+    return handler(event, LambdaContext(function_name=name))

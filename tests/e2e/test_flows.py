@@ -1,5 +1,8 @@
 """Every flow of the API, over HTTP against the local stack, as its users would walk it."""
 
+import json
+import time
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
@@ -43,6 +46,37 @@ def test_applicant_accepted_by_the_creator_joins_and_gets_the_queue(alice: User,
     # Then bob is a member, and the answer is the group's chat queue
     assert (answer.status_code, answer.json()) == (200, {"sqs": created["sqs"]})
     assert alice.members(group) == ["alice", "bob"]
+
+
+@pytest.mark.local_only  # reads SQS of the embedded AWS
+def test_a_join_reaches_the_groups_queue_as_a_joined_notice(stack: StackInfo, alice: User, bob: User) -> None:
+    # Given bob applied to alice's group
+    created = alice.create_group()
+    group = created["chatgroup_id"]
+    bob.send("application", group)
+    sqs = boto3.client("sqs", endpoint_url=stack.aws_endpoint_url, region_name=stack.region)
+    queue_url = sqs.get_queue_url(QueueName=created["sqs"].rsplit(":", 1)[1])["QueueUrl"]
+
+    # When alice accepts the application
+    answer = alice.call(
+        "PUT",
+        "/api/v1/chatgroup/put",
+        {"type": "application", "choice": "accept", "chatgroup_id": group, "who_apply": "bob"},
+    )
+    assert answer.status_code == 200
+
+    # Then the notifier, driven by the stack from the timeline's stream, puts the joined notice on the queue
+    messages: list = []
+    deadline = time.monotonic() + 15
+    while not messages and time.monotonic() < deadline:
+        messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", [])
+    [notice] = [json.loads(message["Body"]) for message in messages]
+    assert {key: notice[key] for key in ("type", "chatgroup_id", "user", "by")} == {
+        "type": "joined",
+        "chatgroup_id": group,
+        "user": "bob",
+        "by": "alice",
+    }
 
 
 def test_invitee_who_accepts_joins_the_group(alice: User, carol: User) -> None:

@@ -14,7 +14,7 @@ from chatgroup.db import Transaction, conditional
 from chatgroup.errors import Conflict, Forbidden, InvalidRequest, ServiceUnavailable, TimelineMoved
 from chatgroup.inbox import remove_pending
 from chatgroup.models import Chatgroup, InboxMessage, Membership, is_pending, subject_of
-from chatgroup.notices import announce, inbox_notice
+from chatgroup.notices import inbox_notice
 from chatgroup.observability import count, logger
 from chatgroup.queues import create_group_queue, delete_group_queue
 from chatgroup.quotas import give_back_group_slot, require_group_slot, take_group_slot
@@ -100,11 +100,10 @@ def get_chatgroup(chatgroup_id: str) -> ChatgroupView:
 def update_chatgroup(caller: str, chatgroup_id: str, changes: ChatgroupChanges) -> None:
     """Apply a creator's changes with an `updated` notice in the timeline; a capacity below the member
     count is refused atomically."""
-    group = on_fresh_timeline(lambda: _update_once(caller, chatgroup_id, changes))
-    announce(group, "updated", user=caller, by=caller, changes=changes.model_dump(exclude_unset=True))
+    on_fresh_timeline(lambda: _update_once(caller, chatgroup_id, changes))
 
 
-def _update_once(caller: str, chatgroup_id: str, changes: ChatgroupChanges) -> Chatgroup:
+def _update_once(caller: str, chatgroup_id: str, changes: ChatgroupChanges) -> None:
     group = load_group(chatgroup_id)
     require_creator(group, caller, "change it")
     condition = is_live() & (Chatgroup.creator_id == caller) & seq_unchanged(group)
@@ -128,7 +127,6 @@ def _update_once(caller: str, chatgroup_id: str, changes: ChatgroupChanges) -> C
     )
     add_notice(update, group, "updated", user=caller, by=caller, changes=changes.model_dump(exclude_unset=True))
     update.commit()
-    return group
 
 
 _CHANGEABLE: dict[str, Attribute[Any]] = {

@@ -9,7 +9,7 @@ from chatgroup.clock import now_ms
 from chatgroup.db import Transaction
 from chatgroup.errors import Conflict, Forbidden, NotFound
 from chatgroup.models import Chatgroup, InboxMessage, Membership, pending_key
-from chatgroup.notices import announce, inbox_notice
+from chatgroup.notices import inbox_notice
 from chatgroup.observability import count
 from chatgroup.quotas import give_back_pending_slots
 from chatgroup.schemas import ApplicationDecision, InvitationDecision, KickoutRequest, LeaveRequest
@@ -57,7 +57,6 @@ def _decide_once(caller: str, decision: ApplicationDecision | InvitationDecision
     add_notice(change, group, "joined", user=pending.joiner, by=by)
     change.commit()
     count("MembersJoined")
-    announce(group, "joined", user=pending.joiner, by=by)
     return group.queue_arn
 
 
@@ -108,21 +107,19 @@ def _add_member(change: Transaction, group: Chatgroup, user_id: str) -> None:
 def leave(caller: str, request: LeaveRequest) -> None:
     if request.who_leave != caller:
         raise Forbidden("who_leave must be your own user id: you can only leave for yourself.")
-    group = on_fresh_timeline(lambda: _remove_member(request.chatgroup_id, caller, "left", by=caller))
+    on_fresh_timeline(lambda: _remove_member(request.chatgroup_id, caller, "left", by=caller))
     count("MembersLeft")
-    announce(group, "left", user=caller, by=caller)
 
 
 def kick_out(caller: str, request: KickoutRequest) -> None:
     if request.creator_id not in (None, caller):
         raise Forbidden("creator_id must be your own user id: only the creator may kick members out.")
     kicked = request.who_to_kick_out
-    group = on_fresh_timeline(lambda: _remove_member(request.chatgroup_id, kicked, "kicked", by=caller))
+    on_fresh_timeline(lambda: _remove_member(request.chatgroup_id, kicked, "kicked", by=caller))
     count("MembersKicked")
-    announce(group, "kicked", user=kicked, by=caller)
 
 
-def _remove_member(chatgroup_id: str, user_id: str, notice: str, by: str) -> Chatgroup:
+def _remove_member(chatgroup_id: str, user_id: str, notice: str, by: str) -> None:
     """Remove a member (not the creator) with its notice in the timeline: one transaction."""
     group = load_group(chatgroup_id)
     if notice == "kicked":
@@ -143,7 +140,6 @@ def _remove_member(chatgroup_id: str, user_id: str, notice: str, by: str) -> Cha
     )
     add_notice(removal, group, notice, user=user_id, by=by)
     removal.commit()
-    return group
 
 
 _CREATOR_STAYS = {

@@ -1,10 +1,12 @@
 """What members learn of membership changes: a notice on the group's queue, or in an inbox.
 
-A queue notice is sent after the change it reports has been committed; failing to send it
-never fails the change: botocore retries it, then it is logged and counted.
+A queue notice is sent from the timeline's stream (the notifier function), never by the request:
+the change's own transaction wrote it into the timeline, so a committed change always has its
+notice, and one that was not committed never does. Its deduplication id is the group and the
+seq, so SQS drops a retried send of it, and two changes with the same content (a rename A->B->A)
+are two notices.
 """
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -13,9 +15,10 @@ from uuid import uuid4
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chatgroup.clock import iso, now_ms
-from chatgroup.models import Chatgroup, InboxMessage, inbox_expiry
+from chatgroup.models import InboxMessage, TimelineItem, inbox_expiry
 from chatgroup.observability import count, logger
-from chatgroup.queues import send_to_group
+from chatgroup.queues import group_queue_url, send_to_group
+from chatgroup.streams import Record
 
 
 @dataclass(frozen=True)
@@ -29,28 +32,38 @@ class Notice:
     at: str
     changes: dict[str, Any] | None = field(default=None)
 
-    def deduplication_id(self) -> str:
-        """Stable for one change, so that SQS drops a resend of it within its 5-minute window.
-
-        An update is identified by what it changed (a retried update posts once); a join,
-        leave or kick by when it happened (retrying one of those is refused anyway).
-        """
-        identity = [self.type, self.chatgroup_id, self.user, self.by]
-        identity.append(json.dumps(self.changes, sort_keys=True) if self.type == "updated" else self.at)
-        return hashlib.sha256("|".join(identity).encode()).hexdigest()
+    @classmethod
+    def of(cls, item: TimelineItem) -> "Notice":
+        """The queue's view of a timeline notice: its kind, who, by whom, when it was committed."""
+        return cls(
+            item.notice or "", item.chatgroup_id, item.user or "", item.by or "", iso(item.created_at), item.changes
+        )
 
     def body(self) -> str:
         return json.dumps({key: value for key, value in asdict(self).items() if value is not None})
 
 
-def announce(group: Chatgroup, change: str, user: str, by: str, changes: dict[str, Any] | None = None) -> None:
-    """Post a membership change to the group's queue, best effort."""
-    notice = Notice(change, group.chatgroup_id, user, by, iso(now_ms()), changes)
-    try:
-        send_to_group(group.queue_url, group.chatgroup_id, notice.body(), notice.deduplication_id())
-    except (BotoCoreError, ClientError):
-        logger.exception("Notice not sent", extra={"chatgroup_id": group.chatgroup_id, "notice": notice.type})
-        count("NoticesFailed")
+def deduplication_id(item: TimelineItem) -> str:
+    """One per committed change: SQS drops a resend of the same group and seq within its 5-minute window."""
+    return f"{item.chatgroup_id}-{int(item.seq)}"
+
+
+def post_notices(chatgroup_id: str, records: list[Record]) -> int | None:
+    """Post a group's notices to its queue in seq order; the index of the first not sent, or None.
+
+    The stream retries that record and every later one of the group, so the queue's order never
+    breaks. A queue that is gone belongs to a dismissed group, which nobody reads: skipped.
+    """
+    queue_url = group_queue_url(chatgroup_id)
+    for index, record in enumerate(records):
+        try:
+            sent = send_to_group(queue_url, chatgroup_id, Notice.of(record.item).body(), deduplication_id(record.item))
+        except (BotoCoreError, ClientError):
+            logger.exception("Notice not sent; the stream retries it", extra={"chatgroup_id": chatgroup_id})
+            count("NoticesFailed")
+            return index
+        count("NoticesSent" if sent else "NoticesToGoneQueues")
+    return None
 
 
 def inbox_notice(

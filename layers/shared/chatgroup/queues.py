@@ -79,11 +79,32 @@ def _arn_of(url: str) -> str:
     return f"arn:{_client().meta.partition}:sqs:{_client().meta.region_name}:{account}:{name}"
 
 
-def send_to_group(queue_url: str, chatgroup_id: str, body: str, deduplication_id: str) -> None:
-    """Post to a group's FIFO queue: one message group per chatgroup keeps its notices in order."""
-    _client().send_message(
-        QueueUrl=queue_url,
-        MessageBody=body,
-        MessageGroupId=chatgroup_id,
-        MessageDeduplicationId=deduplication_id,
-    )
+def group_queue_url(chatgroup_id: str) -> str:
+    """The group's queue URL, from its name alone: `<SQS endpoint>/<account>/<name>`, as SQS forms it.
+
+    No call and no read of the group, which may be dismissed by the time its notices are sent.
+    """
+    account = get_settings().account_id
+    if account is None:
+        raise RuntimeError("ACCOUNT_ID is not set: template.yaml sets it for the function that posts notices")
+    return f"{_client().meta.endpoint_url}/{account}/{queue_name(chatgroup_id)}"
+
+
+def send_to_group(queue_url: str, chatgroup_id: str, body: str, deduplication_id: str) -> bool:
+    """Post to a group's FIFO queue: one message group per chatgroup keeps its notices in order.
+
+    False if the queue is gone (its group was dismissed: nobody can read it any more); any
+    other failure is raised, for the caller to retry.
+    """
+    try:
+        _client().send_message(
+            QueueUrl=queue_url,
+            MessageBody=body,
+            MessageGroupId=chatgroup_id,
+            MessageDeduplicationId=deduplication_id,
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in _QUEUE_GONE:
+            return False
+        raise
+    return True

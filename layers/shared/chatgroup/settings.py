@@ -23,6 +23,8 @@ class Settings:
     max_connections_per_user: int
     websocket_callback_url: str | None
     queue_name_prefix: str
+    account_id: str | None
+    """The stack's AWS account, which the group queues' URLs name (set for the function that posts notices)."""
     idempotency_table: str | None
     dynamodb_endpoint: str | None
     sqs_endpoint: str | None
@@ -54,6 +56,7 @@ def get_settings() -> Settings:
         max_connections_per_user=int(env["MAX_CONNECTIONS_PER_USER"]),
         websocket_callback_url=env.get("WEBSOCKET_CALLBACK_URL"),
         queue_name_prefix=env["QUEUE_NAME_PREFIX"],
+        account_id=env.get("ACCOUNT_ID"),
         idempotency_table=env.get("IDEMPOTENCY_TABLE"),
         dynamodb_endpoint=_endpoint("DYNAMODB"),
         sqs_endpoint=_endpoint("SQS"),
