@@ -149,3 +149,28 @@ def test_sending_too_fast_is_a_429_with_retry_after(invoke: Invoke) -> None:
     assert refused, "the rate was never enforced"
     assert {reply.status for reply in refused} == {429}
     assert int(refused[0].headers["Retry-After"]) >= 1
+
+
+def test_a_refused_send_does_not_use_up_its_client_msg_id(invoke: Invoke) -> None:
+    # Given carol, not a member, whose send under a client_msg_id is refused
+    group = create(invoke)
+    body = {"text": "let me in", "client_msg_id": "carol-1"}
+    assert send(invoke, group, "carol", body).status == 403
+
+    # When she has joined (an application alice accepts) and sends it again under the same id
+    applied = invoke("CreateInboxMessageFunction", "inbox_create_application", "carol", {"chatgroup_id": group})
+    assert applied.status == 200, applied.body
+    accepted = invoke(
+        "PutChatgroupFunction",
+        "put_application_accept",
+        "alice",
+        {"chatgroup_id": group, "who_apply": "carol", "inbox_message_id": None},
+    )
+    assert accepted.status == 200, accepted.body
+    again = send(invoke, group, "carol", body)
+
+    # Then it is stored: the refusal was not remembered as the id's answer
+    assert again.status == 200, again.body
+    assert [item["text"] for item in read(invoke, group, "carol").body["messages"] if item["type"] == "message"] == [
+        "let me in"
+    ]

@@ -7,6 +7,7 @@ history anyway, so a user who joined after s may get it too. A dismissal revokes
 Delivery is at least once: a retried batch posts again, and clients drop a seq they have seen.
 """
 
+import contextvars
 import json
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -69,7 +70,13 @@ def deliver_group(chatgroup_id: str, records: list[Record]) -> int | None:
     ]
     jobs = [job for job in jobs if job[2]]
     with ThreadPoolExecutor(max_workers=POSTERS) as posters:
-        undelivered = [index for index in posters.map(lambda job: _post_all(*job), jobs) if index is not None]
+        # Each post runs in a copy of this thread's context (copied here, before it starts), so that what the
+        # context carries, such as the X-Ray segment the posts belong to, reaches the posting threads.
+        posts = [
+            posters.submit(contextvars.copy_context().run, _post_all, user, connection, frames)
+            for user, connection, frames in jobs
+        ]
+        undelivered = [index for post in posts if (index := post.result()) is not None]
     count_frames = sum(len(frames) for _, _, frames in jobs)
     logger.debug("Fan-out", extra={"chatgroup_id": chatgroup_id, "connections": len(jobs), "frames": count_frames})
     return min(undelivered, default=None)
