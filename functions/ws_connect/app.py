@@ -7,17 +7,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatgroup.api import websocket_caller
 from chatgroup.clock import now_ms
-from chatgroup.connections import TooManyConnections, connect
+from chatgroup.connections import connect
+from chatgroup.errors import ChatgroupError
 from chatgroup.observability import logger
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = event["requestContext"]
-    user = websocket_caller(event)
     try:
-        connect(user, request["connectionId"], int(request.get("connectedAt") or now_ms()))
-    except TooManyConnections as refused:
+        connect(websocket_caller(event), request["connectionId"], int(request.get("connectedAt") or now_ms()))
+    except ChatgroupError as refused:
         logger.info("Connection refused", extra={"reason": str(refused)})
         return {"statusCode": int(refused.status), "body": str(refused)}
     return {"statusCode": 200}

@@ -11,12 +11,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatgroup.observability import logger
+from chatgroup.schemas import parse_json
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
-        action = json.loads(event.get("body") or "").get("action")
+        action = parse_json(event.get("body") or "").get("action")
     except (ValueError, AttributeError):
         action = None
     if action == "ping":

@@ -74,6 +74,7 @@ def test_a_read_answers_items_in_the_documented_shape(invoke: Invoke) -> None:
         ({"text": "ok", "client_msg_id": "x" * 65}, "client_msg_id"),
         ({"text": "ok", "client_msg_id": "with space"}, "client_msg_id"),
         ("{not json", "not valid JSON"),
+        ('{"text": "", "text": "second"}', "gives the key 'text' twice"),
     ],
 )
 def test_bad_messages_are_refused_with_a_reason_and_store_nothing(invoke: Invoke, body: Any, reason: str) -> None:

@@ -56,3 +56,20 @@ def test_the_api_access_log_goes_to_a_log_group_of_the_template_with_the_retenti
 
     # Then it is declared, with the retention parameter
     assert retention == {"Ref": "LogRetentionDays"}
+
+
+def test_no_table_stream_is_read_by_more_than_two_functions() -> None:
+    # Given every DynamoDB stream event of the template's functions
+    template = load_template()
+    readers: dict[str, list[str]] = {}
+    for name, function in resources_of_type(template, "AWS::Serverless::Function").items():
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] == "DynamoDB":
+                readers.setdefault(event["Properties"]["Stream"]["Fn::GetAtt"][0], []).append(name)
+
+    # When the functions reading each table's stream are counted
+    crowded = {table: names for table, names in readers.items() if len(names) > 2}
+
+    # Then none has more than two: DynamoDB Streams throttles a shard read by more (LimitExceededException),
+    # which would delay live delivery
+    assert crowded == {}

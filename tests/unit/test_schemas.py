@@ -145,8 +145,10 @@ def test_json_is_read_as_data() -> None:
         ("9" * 5000, "an integer of more than 38 digits"),
         ("-" + "9" * 39, "an integer of more than 38 digits"),
         ("{not json", "is not valid JSON: Expecting property name enclosed in double quotes at line 1, column 2"),
+        ('{"text": "", "text": "second"}', "gives the key 'text' twice"),
+        ('{"a": {"b": 1, "b": 2}}', "gives the key 'b' twice"),
     ],
-    ids=["50,000 [", "20,000 objects", "5000 digits", "39 digits", "not JSON"],
+    ids=["50,000 [", "20,000 objects", "5000 digits", "39 digits", "not JSON", "repeated key", "repeated nested key"],
 )
 def test_json_that_cannot_be_read_is_refused_with_the_reason(text: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason) as refused:

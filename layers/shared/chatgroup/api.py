@@ -110,6 +110,8 @@ def websocket_caller(event: dict[str, Any]) -> str:
     username = authorizer.get("principalId")
     if not isinstance(username, str) or not username:
         raise NotAuthenticated("The connection carries no authorized user.")
+    if not is_user_id(username):
+        raise Forbidden(f"Your account name {username!r} cannot use chatgroups: {USER_ID_RULE}.")
     return username
 
 

@@ -31,6 +31,9 @@ def connect(user_id: str, connection_id: str, now_ms: int) -> None:
     limit = get_settings().max_connections_per_user
     if _add(user_id, connection_id, now_ms, limit) or _create(user_id, connection_id, now_ms):
         return
+    # Another connection of the user may have created the item between our add and our create.
+    if _add(user_id, connection_id, now_ms, limit):
+        return
     if _forget_expired(user_id, now_ms) and _add(user_id, connection_id, now_ms, limit):
         return
     raise TooManyConnections(f"{user_id} already has {limit} open connections; close one first.", retry_after=60)

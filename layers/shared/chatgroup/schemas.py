@@ -42,11 +42,22 @@ def parse_json(text: str) -> Any:
     of more than 4300 digits (Python's limit on converting strings to int).
     """
     try:
-        return json.loads(text, parse_int=_integer)
+        return json.loads(text, parse_int=_integer, object_pairs_hook=_object_without_repeated_keys)
     except json.JSONDecodeError as error:
         raise ValueError(f"is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
     except RecursionError:
         raise ValueError("nests arrays or objects too deeply") from None
+
+
+def _object_without_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A key given twice is refused: parsers disagree on which value wins, so a proxy or a log could
+    read another value than the one we would store."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"gives the key {key!r} twice")
+        found[key] = value
+    return found
 
 
 def _integer(digits: str) -> int:

@@ -36,6 +36,13 @@ def records_of(event: Mapping[str, Any]) -> list[Record]:
     ]
 
 
+def removed_keys(event: Mapping[str, Any], key: str) -> list[str]:
+    """The string key `key` of each item a stream batch reports deleted (a KEYS_ONLY stream suffices)."""
+    return [
+        record["dynamodb"]["Keys"][key]["S"] for record in event.get("Records", []) if record["eventName"] == "REMOVE"
+    ]
+
+
 def deliver_in_group_order(event: Mapping[str, Any], deliver: GroupDelivery) -> dict[str, list[dict[str, str]]]:
     """Run `deliver` once per group of the batch; the `batchItemFailures` answer for Lambda.
 
