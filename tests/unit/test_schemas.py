@@ -109,6 +109,12 @@ def test_update_may_clear_the_photo() -> None:
     assert changes.model_fields_set == {"photo"}
 
 
+@pytest.mark.parametrize("field", ["name", "capacity"])
+def test_update_may_not_remove_the_name_or_capacity(field: str) -> None:
+    with pytest.raises(ValidationError, match=f"{field} cannot be removed"):
+        ChatgroupChanges.model_validate({field: None})
+
+
 def test_invitation_needs_the_invitee() -> None:
     with pytest.raises(ValidationError, match="who_to_invite"):
         TypeAdapter(InboxCreateRequest).validate_python({"type": "invitation", "chatgroup_id": "g1"})
