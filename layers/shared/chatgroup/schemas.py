@@ -98,11 +98,12 @@ USER_ID_RULE = f"a user id is 1 to {MAX_USER_ID} characters without spaces, ';',
 
 
 def is_user_id(value: str) -> bool:
-    return _fullmatch(USER_ID_PATTERN, value)
+    return _fullmatch(USER_ID_PATTERN, value) and not has_lone_surrogate(value)
 
 
 def _fullmatch(pattern: str, value: str) -> bool:
-    return re.search(pattern, value) is not None
+    """Whether `pattern` holds for the whole of `value`: `$` alone would also match before a final newline."""
+    return re.fullmatch(pattern, value) is not None
 
 
 def _user_id(value: str) -> str:
@@ -379,8 +380,16 @@ class ResultResponse(BaseModel):
 
 
 class ErrorResponse(BaseModel):
+    """The service's refusal: why, in a sentence."""
+
     result: Literal["fail"] = "fail"
     reason: str
+
+
+class GatewayError(BaseModel):
+    """API Gateway's own refusal, before any function runs (its body is not the service's to shape)."""
+
+    message: str
 
 
 def _is_none(value: Any) -> bool:
