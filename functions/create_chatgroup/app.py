@@ -31,9 +31,9 @@ NEW_GROUP = "$response.body#/chatgroup_id"
     ),
     tags=["chatgroup"],
     responses=responses(
-        CreateChatgroupResponse,
-        {"chatgroup_id": EXAMPLE_CHATGROUP_ID, "sqs": EXAMPLE_QUEUE_ARN},
-        {
+        ok=CreateChatgroupResponse,
+        example={"chatgroup_id": EXAMPLE_CHATGROUP_ID, "sqs": EXAMPLE_QUEUE_ARN},
+        when={
             HTTPStatus.CONFLICT: "The Idempotency-Key was used with another body, or its first request is still "
             "being handled; or the group changed while it was created (retry).",
             HTTPStatus.TOO_MANY_REQUESTS: "The caller leads as many live chatgroups as the quota allows: "

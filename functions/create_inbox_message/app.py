@@ -19,9 +19,9 @@ app = create_app()
     summary="Apply to a chatgroup or invite someone into one",
     tags=["inbox"],
     responses=responses(
-        InboxCreateResponse,
-        {"inbox_message_id": "4d2a6f0c8b1e4e7f9c3a5b7d9e1f2a3c"},
-        {
+        ok=InboxCreateResponse,
+        example={"inbox_message_id": "4d2a6f0c8b1e4e7f9c3a5b7d9e1f2a3c"},
+        when={
             HTTPStatus.FORBIDDEN: "Only members invite.",
             HTTPStatus.NOT_FOUND: "No such chatgroup (or it was dismissed).",
             HTTPStatus.CONFLICT: "The group is full, the user is already a member, or a pending application or "

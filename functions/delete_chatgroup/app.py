@@ -20,9 +20,9 @@ app = create_app()
     summary="Dismiss a chatgroup or kick a member out",
     tags=["chatgroup"],
     responses=responses(
-        ResultResponse,
-        {"result": "OK"},
-        {
+        ok=ResultResponse,
+        example={"result": "OK"},
+        when={
             HTTPStatus.FORBIDDEN: "creator_id is not the caller, or the caller is not the creator.",
             HTTPStatus.NOT_FOUND: "No such chatgroup, or the user to kick out is not a member.",
             HTTPStatus.CONFLICT: "The creator cannot be kicked out, or the group changed meanwhile (retry).",

@@ -19,8 +19,8 @@ app = create_app()
     summary="Read a chatgroup",
     tags=["chatgroup"],
     responses=responses(
-        ChatgroupView,
-        {
+        ok=ChatgroupView,
+        example={
             "ChatgroupID": EXAMPLE_CHATGROUP_ID,
             "EventID": "jazz-2026",
             "Name": "Friday crew",
@@ -32,7 +32,9 @@ app = create_app()
             "Timestamp": "2026-11-24T19:30:00.000Z",
             "LastSeq": 2,
         },
-        {HTTPStatus.NOT_FOUND: "No such chatgroup (or it was dismissed), or an id with characters no path routes."},
+        when={
+            HTTPStatus.NOT_FOUND: "No such chatgroup (or it was dismissed), or an id with characters no path routes."
+        },
     ),
 )
 @tracer.capture_method

@@ -18,8 +18,8 @@ app = create_app()
     summary="List the caller's inbox",
     tags=["inbox"],
     responses=responses(
-        InboxPage,
-        {
+        ok=InboxPage,
+        example={
             "messages": [
                 {
                     "inbox_message_id": "4d2a6f0c8b1e4e7f9c3a5b7d9e1f2a3c",

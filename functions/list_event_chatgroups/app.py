@@ -17,7 +17,7 @@ app = create_app()
     operation_id="listEventChatgroups",
     summary="List an event's chatgroups",
     tags=["discovery"],
-    responses=responses(ChatgroupPage, EXAMPLE_CHATGROUP_PAGE),
+    responses=responses(ok=ChatgroupPage, example=EXAMPLE_CHATGROUP_PAGE),
 )
 @tracer.capture_method
 def list_for_event(

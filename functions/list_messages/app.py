@@ -20,8 +20,8 @@ app = create_app()
     description="Give after_seq or before_seq, not both (else 400): a rule across two parameters.",
     tags=["chat"],
     responses=responses(
-        MessagesPage,
-        {
+        ok=MessagesPage,
+        example={
             "messages": [
                 {
                     "type": "notice",
@@ -45,7 +45,7 @@ app = create_app()
             ],
             "has_more": False,
         },
-        {
+        when={
             HTTPStatus.FORBIDDEN: "Only members read the messages.",
             HTTPStatus.NOT_FOUND: "No such chatgroup, or an id with characters a path cannot route.",
         },

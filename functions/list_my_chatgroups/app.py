@@ -17,7 +17,7 @@ app = create_app()
     operation_id="listMyChatgroups",
     summary="List the caller's chatgroups",
     tags=["discovery"],
-    responses=responses(ChatgroupPage, EXAMPLE_CHATGROUP_PAGE),
+    responses=responses(ok=ChatgroupPage, example=EXAMPLE_CHATGROUP_PAGE),
 )
 @tracer.capture_method
 def mine(

@@ -24,9 +24,9 @@ app = create_app()
     ),
     tags=["chatgroup"],
     responses=responses(
-        SqsResponse | ResultResponse,
-        {"sqs": EXAMPLE_QUEUE_ARN},
-        {
+        ok=SqsResponse | ResultResponse,
+        example={"sqs": EXAMPLE_QUEUE_ARN},
+        when={
             HTTPStatus.FORBIDDEN: "Only the creator decides an application or updates the group; who_leave must "
             "be the caller.",
             HTTPStatus.NOT_FOUND: "No such chatgroup, no such pending application or invitation, or the caller "

@@ -23,9 +23,9 @@ app = create_app()
     summary="Send a message to a chatgroup",
     tags=["chat"],
     responses=responses(
-        SentMessage,
-        {"message_id": "7e8f9a0b1c2d4e3f8a9b0c1d2e3f4a5b", "seq": 2, "created_at": "2026-11-24T19:33:00.000Z"},
-        {
+        ok=SentMessage,
+        example={"message_id": "7e8f9a0b1c2d4e3f8a9b0c1d2e3f4a5b", "seq": 2, "created_at": "2026-11-24T19:33:00.000Z"},
+        when={
             HTTPStatus.FORBIDDEN: "Only members send messages.",
             HTTPStatus.NOT_FOUND: "No such chatgroup, or an id with characters a path cannot route.",
             HTTPStatus.CONFLICT: "The client_msg_id was used with another text or its first send is still being "

@@ -2,16 +2,20 @@
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from http import HTTPStatus
+from typing import Annotated, Any
 
 import hypothesis
 import pytest
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from chatgroup import schemas
+from chatgroup.api import create_app, responses
+from chatgroup.schemas import ResultResponse
 from devstack.openapi import DOCUMENT, SECURITY_SCHEME, build, render
 from devstack.template import functions, load_template
 
@@ -235,6 +239,56 @@ def response_schema(operation: dict, status: int) -> dict:
 def validator(document: dict, schema: dict) -> Draft202012Validator:
     """A JSON Schema validator for `schema`, whose $refs resolve in the document's components."""
     return Draft202012Validator({**schema, "components": document["components"]})
+
+
+def test_every_refusal_says_when_it_is_given(document: dict) -> None:
+    for label, operation in operations(document):
+        for status, response in refusals(operation):
+            assert response["description"] != HTTPStatus(int(status)).phrase, f"{label} {status}"
+
+
+def refusals(operation: dict) -> list[tuple[str, dict]]:
+    return [(status, response) for status, response in operation["responses"].items() if status != "200"]
+
+
+def looseness(document: dict) -> list[str]:
+    """What the tests above find left out of a document: the checks in one place, to show they catch a route."""
+    found = [
+        f"{where}: no maxLength"
+        for where, schema in sent_schemas(document)
+        if schema.get("type") == "string" and not {"maxLength", "const", "enum"} & set(schema)
+    ]
+    for label, operation in operations(document):
+        if "examples" not in operation["responses"]["200"].get("content", {}).get("application/json", {}):
+            found.append(f"{label}: no example answer")
+        found += [
+            f"{label} {status}: does not say when"
+            for status, response in refusals(operation)
+            if response["description"] == HTTPStatus(int(status)).phrase
+        ]
+    return found
+
+
+def test_a_route_added_the_old_way_is_flagged() -> None:
+    # Given a route as routes were written before: the statuses only, a body with a bare string
+    class BanRequest(BaseModel):
+        chatgroup_id: str
+
+    app = create_app()
+
+    @app.post("/api/v1/chatgroup/ban", responses=responses(HTTPStatus.CONFLICT))
+    def ban(request: Annotated[BanRequest, Body()]) -> ResultResponse:
+        return ResultResponse()
+
+    # When its document is checked, then each loose part is named
+    found = looseness(json.loads(app.get_openapi_json_schema()))
+    assert "BanRequest.chatgroup_id: no maxLength" in found
+    assert "POST /api/v1/chatgroup/ban: no example answer" in found
+    assert "POST /api/v1/chatgroup/ban 409: does not say when" in found
+
+
+def test_the_document_leaves_nothing_loose(document: dict) -> None:
+    assert looseness(document) == []
 
 
 # The documented rules are the validators' rules: a value the pattern allows is accepted

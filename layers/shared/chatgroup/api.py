@@ -115,26 +115,29 @@ _TOO_LARGE = 'A body over API Gateway\'s 10 MB: it answers `{"message": "Request
 
 
 def responses(
-    ok: Any,
-    example: Any,
-    refusals: dict[HTTPStatus, str] | None = None,
-    *,
+    *refusals: HTTPStatus,
+    ok: Any = None,
+    example: Any = None,
+    when: dict[HTTPStatus, str] | None = None,
     takes_body: bool = False,
     links: dict[str, Any] | None = None,
 ) -> dict[int, OpenAPIResponse]:
     """A route's documented answers: 200 (`ok`, shown by `example`), the refusals every route can give, the
-    route's own `refusals` (each with when it is given), and 413 for a route that `takes_body`."""
-    whens = _ALWAYS | ({HTTPStatus.REQUEST_ENTITY_TOO_LARGE: _TOO_LARGE} if takes_body else {})
-    for status, when in (refusals or {}).items():
-        whens[status] = f"{when} {whens[status]}" if status in whens else when
-    documented: dict[int, OpenAPIResponse] = {
-        int(HTTPStatus.OK): {
-            "description": "OK",
-            "content": {content_types.APPLICATION_JSON: {"model": ok, "examples": {"ok": {"value": example}}}},
-        }
-    }
+    route's own (`refusals`, and those in `when`, which says when each is given), and 413 if it `takes_body`.
+
+    A route that names no `ok`, `example` or `when` is still documented (200 from its return type, the
+    status names as descriptions), and the document's tests then tell what it leaves out.
+    """
+    whens = {status: status.phrase for status in refusals} | _ALWAYS
+    whens |= {HTTPStatus.REQUEST_ENTITY_TOO_LARGE: _TOO_LARGE} if takes_body else {}
+    for status, reason in (when or {}).items():
+        whens[status] = f"{reason} {_ALWAYS[status]}" if status in _ALWAYS else reason
+    success: OpenAPIResponse = {"description": "OK"}
+    if ok is not None:
+        success["content"] = {content_types.APPLICATION_JSON: {"model": ok, "examples": {"ok": {"value": example}}}}
     if links:
-        documented[int(HTTPStatus.OK)]["links"] = links
+        success["links"] = links
+    documented: dict[int, OpenAPIResponse] = {int(HTTPStatus.OK): success}
     for status in sorted(whens):
         documented[int(status)] = {
             "description": whens[status],
