@@ -129,9 +129,11 @@ def keep_the_described_rules(case: schemathesis.Case) -> None:
     if case.operation.path == "/api/v1/chatgroup/create" and "capacity" in body:
         listed = body.get("memberlist", [])
         members = [member.strip() for member in (listed.split(";") if isinstance(listed, str) else listed)]
-        members = [member for member in members if member][:MAX_INITIAL_MEMBERS]
-        body["memberlist"] = members
-        body["capacity"] = max(len({"alice", *members}), int(body["capacity"]))
+        members = [member for member in members if member]
+        if len(members) > MAX_INITIAL_MEMBERS:
+            body["memberlist"] = members = members[:MAX_INITIAL_MEMBERS]
+        if len({"alice", *members}) > int(body["capacity"]):
+            body["capacity"] = len({"alice", *members})
     if isinstance(body.get("attrs"), str) and not is_changes(body["attrs"]):
         body["attrs"] = json.dumps({"name": "Renamed"})
 
