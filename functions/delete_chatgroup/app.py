@@ -5,7 +5,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
+from chatgroup.api import EXAMPLE_CHATGROUP_ID, caller_id, create_app, lambda_handler_for, responses
 from chatgroup.groups import dismiss_chatgroup
 from chatgroup.membership import kick_out
 from chatgroup.observability import tracer
@@ -16,12 +16,43 @@ app = create_app()
 
 @app.delete(
     "/api/v1/chatgroup/delete",
+    operation_id="deleteChatgroup",
     summary="Dismiss a chatgroup or kick a member out",
     tags=["chatgroup"],
-    responses=responses(HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
+    responses=responses(
+        ok=ResultResponse,
+        example={"result": "OK"},
+        when={
+            HTTPStatus.FORBIDDEN: "creator_id is not the caller, or the caller is not the creator.",
+            HTTPStatus.NOT_FOUND: "No such chatgroup, or the user to kick out is not a member.",
+            HTTPStatus.CONFLICT: "The creator cannot be kicked out, or the group changed meanwhile (retry).",
+        },
+        takes_body=True,
+    ),
 )
 @tracer.capture_method
-def delete(request: Annotated[DeleteRequest, Body()]) -> ResultResponse:
+def delete(
+    request: Annotated[
+        DeleteRequest,
+        Body(
+            openapi_examples={
+                "dismiss": {
+                    "summary": "alice dismisses her group",
+                    "value": {"type": "dismiss", "chatgroup_id": EXAMPLE_CHATGROUP_ID, "creator_id": "alice"},
+                },
+                "kickout": {
+                    "summary": "alice kicks carol out",
+                    "value": {
+                        "type": "kickout",
+                        "chatgroup_id": EXAMPLE_CHATGROUP_ID,
+                        "creator_id": "alice",
+                        "who_to_kick_out": "carol",
+                    },
+                },
+            }
+        ),
+    ],
+) -> ResultResponse:
     caller = caller_id(app.current_event)
     if isinstance(request, DismissRequest):
         dismiss_chatgroup(caller, request.chatgroup_id, request.creator_id)

@@ -4,24 +4,40 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
+from chatgroup.api import EXAMPLE_CHATGROUP_ID, caller_id, create_app, lambda_handler_for, responses
 from chatgroup.inbox import list_inbox
 from chatgroup.observability import tracer
-from chatgroup.schemas import InboxPage, PageLimit, PageToken
+from chatgroup.schemas import InboxPage, NeverNull, PageLimit, PageToken
 
 app = create_app()
 
 
 @app.get(
     "/api/v1/inbox/get",
+    operation_id="getInbox",
     summary="List the caller's inbox",
     tags=["inbox"],
-    responses=responses(),
+    responses=responses(
+        ok=InboxPage,
+        example={
+            "messages": [
+                {
+                    "inbox_message_id": "4d2a6f0c8b1e4e7f9c3a5b7d9e1f2a3c",
+                    "type": "application",
+                    "chatgroup_id": EXAMPLE_CHATGROUP_ID,
+                    "from": "dave",
+                    "message": "Let me in",
+                    "timestamp": "2026-11-24T19:31:00.000Z",
+                }
+            ],
+            "next_token": None,
+        },
+    ),
 )
 @tracer.capture_method
 def get(
     limit: Annotated[PageLimit, Query()] = 20,
-    next_token: Annotated[PageToken | None, Query()] = None,
+    next_token: Annotated[PageToken | None, Query(), NeverNull()] = None,
 ) -> InboxPage:
     return list_inbox(caller_id(app.current_event), limit, next_token)
 

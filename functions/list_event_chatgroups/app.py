@@ -4,25 +4,26 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
+from chatgroup.api import EXAMPLE_CHATGROUP_PAGE, caller_id, create_app, lambda_handler_for, responses
 from chatgroup.discovery import event_chatgroups
 from chatgroup.observability import tracer
-from chatgroup.schemas import ChatgroupPage, PageLimit, PageToken, ResourceId
+from chatgroup.schemas import ChatgroupPage, NeverNull, PageLimit, PageToken, ResourceId
 
 app = create_app()
 
 
 @app.get(
     "/api/v1/chatgroup/list",
+    operation_id="listEventChatgroups",
     summary="List an event's chatgroups",
     tags=["discovery"],
-    responses=responses(),
+    responses=responses(ok=ChatgroupPage, example=EXAMPLE_CHATGROUP_PAGE),
 )
 @tracer.capture_method
 def list_for_event(
-    eventid: Annotated[ResourceId, Query()],
+    eventid: Annotated[ResourceId, Query(openapi_examples={"event": {"value": "jazz-2026"}})],
     limit: Annotated[PageLimit, Query()] = 20,
-    next_token: Annotated[PageToken | None, Query()] = None,
+    next_token: Annotated[PageToken | None, Query(), NeverNull()] = None,
 ) -> ChatgroupPage:
     caller_id(app.current_event)
     return event_chatgroups(eventid, limit, next_token)

@@ -4,24 +4,25 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
+from chatgroup.api import EXAMPLE_CHATGROUP_PAGE, caller_id, create_app, lambda_handler_for, responses
 from chatgroup.discovery import my_chatgroups
 from chatgroup.observability import tracer
-from chatgroup.schemas import ChatgroupPage, PageLimit, PageToken
+from chatgroup.schemas import ChatgroupPage, NeverNull, PageLimit, PageToken
 
 app = create_app()
 
 
 @app.get(
     "/api/v1/chatgroup/mine",
+    operation_id="listMyChatgroups",
     summary="List the caller's chatgroups",
     tags=["discovery"],
-    responses=responses(),
+    responses=responses(ok=ChatgroupPage, example=EXAMPLE_CHATGROUP_PAGE),
 )
 @tracer.capture_method
 def mine(
     limit: Annotated[PageLimit, Query()] = 20,
-    next_token: Annotated[PageToken | None, Query()] = None,
+    next_token: Annotated[PageToken | None, Query(), NeverNull()] = None,
 ) -> ChatgroupPage:
     return my_chatgroups(caller_id(app.current_event), limit, next_token)
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
+from chatgroup.api import EXAMPLE_CHATGROUP_ID, EXAMPLE_QUEUE_ARN, caller_id, create_app, lambda_handler_for, responses
 from chatgroup.groups import update_chatgroup
 from chatgroup.membership import decide, leave
 from chatgroup.observability import tracer
@@ -16,12 +16,54 @@ app = create_app()
 
 @app.put(
     "/api/v1/chatgroup/put",
+    operation_id="putChatgroup",
     summary="Decide an application or invitation, leave, or update a chatgroup",
+    description=(
+        "An accepted application or invitation answers the group's queue (`sqs`); a denial, a leave or an "
+        "update answers `result: OK`."
+    ),
     tags=["chatgroup"],
-    responses=responses(HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
+    responses=responses(
+        ok=SqsResponse | ResultResponse,
+        example={"sqs": EXAMPLE_QUEUE_ARN},
+        when={
+            HTTPStatus.FORBIDDEN: "Only the creator decides an application or updates the group; who_leave must "
+            "be the caller.",
+            HTTPStatus.NOT_FOUND: "No such chatgroup, no such pending application or invitation, or the caller "
+            "is not a member.",
+            HTTPStatus.CONFLICT: "The group is full, the user is already a member, the creator cannot leave, a "
+            "capacity below the members, or the group changed meanwhile (retry).",
+        },
+        takes_body=True,
+    ),
 )
 @tracer.capture_method
-def put(request: Annotated[PutRequest, Body()]) -> SqsResponse | ResultResponse:
+def put(
+    request: Annotated[
+        PutRequest,
+        Body(
+            openapi_examples={
+                "accept": {
+                    "summary": "The creator accepts bob's application",
+                    "value": {
+                        "type": "application",
+                        "choice": "accept",
+                        "chatgroup_id": EXAMPLE_CHATGROUP_ID,
+                        "who_apply": "bob",
+                    },
+                },
+                "leave": {
+                    "summary": "bob leaves",
+                    "value": {"type": "leave", "chatgroup_id": EXAMPLE_CHATGROUP_ID, "who_leave": "bob"},
+                },
+                "update": {
+                    "summary": "The creator renames the group; attrs may also be a JSON string (the seed's form)",
+                    "value": {"type": "update", "chatgroup_id": EXAMPLE_CHATGROUP_ID, "attrs": '{"name": "Jazz"}'},
+                },
+            }
+        ),
+    ],
+) -> SqsResponse | ResultResponse:
     caller = caller_id(app.current_event)
     if isinstance(request, LeaveRequest):
         leave(caller, request)

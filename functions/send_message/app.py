@@ -9,7 +9,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
+from chatgroup.api import EXAMPLE_CHATGROUP_ID, caller_id, create_app, lambda_handler_for, responses
 from chatgroup.observability import tracer
 from chatgroup.schemas import ResourceId, SendMessageRequest, SentMessage
 from chatgroup.timeline import send_message
@@ -19,12 +19,31 @@ app = create_app()
 
 @app.post(
     "/api/v1/chatgroup/<chatgroup_id>/messages",
+    operation_id="sendMessage",
     summary="Send a message to a chatgroup",
     tags=["chat"],
-    responses=responses(HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.TOO_MANY_REQUESTS),
+    responses=responses(
+        ok=SentMessage,
+        example={"message_id": "7e8f9a0b1c2d4e3f8a9b0c1d2e3f4a5b", "seq": 2, "created_at": "2026-11-24T19:33:00.000Z"},
+        when={
+            HTTPStatus.FORBIDDEN: "Only members send messages.",
+            HTTPStatus.NOT_FOUND: "No such chatgroup, or an id with characters a path cannot route.",
+            HTTPStatus.CONFLICT: "The client_msg_id was used with another text or its first send is still being "
+            "handled, or the group was too busy (retry).",
+            HTTPStatus.TOO_MANY_REQUESTS: "The caller sends faster than the rate allows; Retry-After says when "
+            "to send again.",
+        },
+        takes_body=True,
+    ),
 )
 @tracer.capture_method
-def send(chatgroup_id: Annotated[ResourceId, Path()], request: Annotated[SendMessageRequest, Body()]) -> SentMessage:
+def send(
+    chatgroup_id: Annotated[ResourceId, Path(openapi_examples={"group": {"value": EXAMPLE_CHATGROUP_ID}})],
+    request: Annotated[
+        SendMessageRequest,
+        Body(openapi_examples={"hello": {"value": {"text": "Hi all", "client_msg_id": "phone-1-0001"}}}),
+    ],
+) -> SentMessage:
     caller = caller_id(app.current_event)
     if request.client_msg_id is not None:
         # Imported on first use: Powertools idempotency brings boto3 and a client, ~50 ms of cold start.

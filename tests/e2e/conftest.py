@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 STARTUP_SECONDS = 60
 STOP_SECONDS = 60
-"""Generous: a stack stops in well under a second when idle, but a machine running several suites is slow."""
+"""A stack exits in about a second; on a 2-core machine at a load average of 20 it took over 10."""
 DEPLOYED_STACK = os.environ.get("E2E_STACK_NAME")
 """Set by `make e2e STACK_NAME=…`: the deployed stack to test instead of a local one."""
 

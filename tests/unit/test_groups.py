@@ -107,12 +107,6 @@ def test_capacity_may_drop_to_the_member_count(new_group) -> None:
     assert groups.get_chatgroup(group.chatgroup_id).Capacity == 2
 
 
-def test_name_cannot_be_removed(new_group) -> None:
-    group = new_group()
-    with pytest.raises(InvalidRequest):
-        groups.update_chatgroup("alice", group.chatgroup_id, ChatgroupChanges.model_validate({"name": None}))
-
-
 def test_dismiss_removes_group_members_queue_and_pending_messages(new_group) -> None:
     group = new_group(creator="alice", members=("bob",))
     inbox.send_application("dave", ApplicationMessageRequest(type="application", chatgroup_id=group.chatgroup_id))

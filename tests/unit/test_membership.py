@@ -16,7 +16,9 @@ from chatgroup.schemas import (
 
 
 def members(chatgroup_id: str) -> list[str]:
-    return groups.get_chatgroup(chatgroup_id).MemberList.split(";")
+    member_list = groups.get_chatgroup(chatgroup_id).MemberList
+    assert member_list is not None, "a read of one group lists its members"
+    return member_list.split(";")
 
 
 def apply(applicant: str, chatgroup_id: str) -> str:

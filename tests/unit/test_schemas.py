@@ -63,6 +63,33 @@ def test_photo_must_be_an_http_url(photo: str) -> None:
         CreateChatgroupRequest(name="Crew", capacity=5, photo=photo)
 
 
+@pytest.mark.parametrize(
+    "photo",
+    ["https://exa\tmple.com/a.png", "https://example.com/a\n.png", " https://example.com/a.png", "https:///a.png"],
+    ids=["tab", "newline", "leading space", "no host"],
+)
+def test_photo_with_a_space_or_control_character_or_no_host_is_refused(photo: str) -> None:
+    # urlparse used to drop tabs, newlines and a leading space before looking: such a URL was stored as sent
+    with pytest.raises(ValidationError, match="http"):
+        CreateChatgroupRequest(name="Crew", capacity=5, photo=photo)
+
+
+@pytest.mark.parametrize("capacity", [" 8 ", "8.0", "1_000", "+8", "08", "0"])
+def test_capacity_as_a_string_is_its_digits_only(capacity: str) -> None:
+    with pytest.raises(ValidationError, match="capacity must be a whole number from 1 to 1000"):
+        CreateChatgroupRequest(name="Crew", capacity=capacity)
+
+
+def test_a_name_padded_past_100_characters_is_refused() -> None:
+    with pytest.raises(ValidationError, match="name is 1 to 100"):
+        CreateChatgroupRequest(name=" " * 100 + "Crew", capacity=5)
+
+
+def test_memberlist_as_a_string_is_at_most_97_ids_of_128_characters_and_their_separators() -> None:
+    with pytest.raises(ValidationError, match="at most 12512 characters"):
+        CreateChatgroupRequest(name="Crew", capacity=5, memberlist=" " * 12_513)
+
+
 def test_unknown_fields_are_ignored_for_forward_compatibility() -> None:
     request = CreateChatgroupRequest.model_validate({"name": "Crew", "capacity": 5, "colour": "red"})
     assert not hasattr(request, "colour")
@@ -107,6 +134,12 @@ def test_update_attrs_outside_name_capacity_photo_eventid_are_refused(attrs: obj
 def test_update_may_clear_the_photo() -> None:
     changes = ChatgroupChanges.model_validate({"photo": None})
     assert changes.model_fields_set == {"photo"}
+
+
+@pytest.mark.parametrize("field", ["name", "capacity"])
+def test_update_may_not_remove_the_name_or_capacity(field: str) -> None:
+    with pytest.raises(ValidationError, match=f"{field} cannot be removed"):
+        ChatgroupChanges.model_validate({field: None})
 
 
 def test_invitation_needs_the_invitee() -> None:

@@ -21,7 +21,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from chatgroup.errors import ChatgroupError, Forbidden, InvalidRequest, NotAuthenticated
 from chatgroup.observability import logger, metrics, tracer
-from chatgroup.schemas import USER_ID_RULE, ErrorResponse, is_user_id, parse_json
+from chatgroup.schemas import USER_ID_RULE, ErrorResponse, GatewayError, is_user_id, parse_json
 
 
 def create_app() -> APIGatewayRestResolver:
@@ -71,26 +71,81 @@ def _refuse_oversized(body: str) -> None:
         raise InvalidRequest(f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.")
 
 
+EXAMPLE_CHATGROUP_ID = "9f1c2e7a4b5d4c8e9a0b1c2d3e4f5a6b"
+EXAMPLE_QUEUE_ARN = f"arn:aws:sqs:us-east-1:123456789012:chatgroup-{EXAMPLE_CHATGROUP_ID}.fifo"
+EXAMPLE_CHATGROUP_PAGE = {
+    "chatgroups": [
+        {
+            "ChatgroupID": EXAMPLE_CHATGROUP_ID,
+            "EventID": "jazz-2026",
+            "Name": "Friday crew",
+            "CreatorID": "alice",
+            "MemberCount": 3,
+            "Capacity": 8,
+            "PhotoID": None,
+            "SQS": EXAMPLE_QUEUE_ARN,
+            "Timestamp": "2026-11-24T19:30:00.000Z",
+            "LastSeq": 2,
+        }
+    ],
+    "next_token": "eyJjaGF0Z3JvdXBfaWQiOnsiUyI6IjlmMWMifX0=",
+}
+"""Values the routes' documented examples share."""
+
 _RETRY_AFTER: OpenAPIResponseHeader = {
     "description": "Seconds until waiting alone frees room; absent when only an action of yours does.",
     "schema": {"type": "integer", "minimum": 1},
 }
+_ALWAYS: dict[HTTPStatus, str] = {
+    HTTPStatus.BAD_REQUEST: "A field breaks its rule (the reason names it), or the body is not JSON or over 64 KiB.",
+    HTTPStatus.UNAUTHORIZED: 'No valid Cognito token: API Gateway answers `{"message": "Unauthorized"}`.',
+    HTTPStatus.FORBIDDEN: (
+        "The caller's account name cannot be a user id; or, from API Gateway, "
+        '`{"message": "Missing Authentication Token"}` for a path it does not route (an empty path parameter).'
+    ),
+    HTTPStatus.SERVICE_UNAVAILABLE: "AWS failed or throttled; nothing was changed, retry.",
+}
+_FROM_THE_GATEWAY: dict[HTTPStatus, Any] = {
+    HTTPStatus.UNAUTHORIZED: GatewayError | ErrorResponse,
+    HTTPStatus.FORBIDDEN: ErrorResponse | GatewayError,
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: GatewayError,
+}
+"""Statuses API Gateway answers itself, with its own body, before the function runs."""
+_TOO_LARGE = 'A body over API Gateway\'s 10 MB: it answers `{"message": "Request Too Long"}`.'
 
 
-def responses(*refusals: HTTPStatus) -> dict[int, OpenAPIResponse]:
-    """A route's documented answers: 200 (its return type), bad input, no user, AWS down, and its `refusals`."""
-    always = (HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED, HTTPStatus.SERVICE_UNAVAILABLE)
-    failures: dict[int, OpenAPIResponse] = {
-        int(status): {
-            "description": status.phrase,
-            "content": {content_types.APPLICATION_JSON: {"model": ErrorResponse}},
-        }
-        for status in sorted({*always, *refusals})
-    }
-    if HTTPStatus.TOO_MANY_REQUESTS in failures:
-        failures[HTTPStatus.TOO_MANY_REQUESTS]["headers"] = {"Retry-After": _RETRY_AFTER}
+def responses(
+    *refusals: HTTPStatus,
+    ok: Any = None,
+    example: Any = None,
+    when: dict[HTTPStatus, str] | None = None,
+    takes_body: bool = False,
+    links: dict[str, Any] | None = None,
+) -> dict[int, OpenAPIResponse]:
+    """A route's documented answers: 200 (`ok`, shown by `example`), the refusals every route can give, the
+    route's own (`refusals`, and those in `when`, which says when each is given), and 413 if it `takes_body`.
+
+    A route that names no `ok`, `example` or `when` is still documented (200 from its return type, the
+    status names as descriptions), and the document's tests then tell what it leaves out.
+    """
+    whens = {status: status.phrase for status in refusals} | _ALWAYS
+    whens |= {HTTPStatus.REQUEST_ENTITY_TOO_LARGE: _TOO_LARGE} if takes_body else {}
+    for status, reason in (when or {}).items():
+        whens[status] = f"{reason} {_ALWAYS[status]}" if status in _ALWAYS else reason
     success: OpenAPIResponse = {"description": "OK"}
-    return {int(HTTPStatus.OK): success} | failures
+    if ok is not None:
+        success["content"] = {content_types.APPLICATION_JSON: {"model": ok, "examples": {"ok": {"value": example}}}}
+    if links:
+        success["links"] = links
+    documented: dict[int, OpenAPIResponse] = {int(HTTPStatus.OK): success}
+    for status in sorted(whens):
+        documented[int(status)] = {
+            "description": whens[status],
+            "content": {content_types.APPLICATION_JSON: {"model": _FROM_THE_GATEWAY.get(status, ErrorResponse)}},
+        }
+    if HTTPStatus.TOO_MANY_REQUESTS in documented:
+        documented[HTTPStatus.TOO_MANY_REQUESTS]["headers"] = {"Retry-After": _RETRY_AFTER}
+    return documented
 
 
 def caller_id(event: APIGatewayProxyEvent) -> str:

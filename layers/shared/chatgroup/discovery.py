@@ -3,7 +3,7 @@
 from chatgroup.clock import iso
 from chatgroup.models import Chatgroup, Membership
 from chatgroup.pagination import newest_first
-from chatgroup.schemas import ChatgroupPage, ChatgroupSummary
+from chatgroup.schemas import ChatgroupPage, ChatgroupView
 from chatgroup.timeline import last_seq
 
 
@@ -23,19 +23,21 @@ def event_chatgroups(event_id: str, limit: int, next_token: str | None) -> Chatg
 
 def _page(groups: list[Chatgroup], next_token: str | None) -> ChatgroupPage:
     return ChatgroupPage(
-        chatgroups=[_summary(group) for group in groups if group.dismissed_at is None],
+        chatgroups=[chatgroup_view(group) for group in groups if group.dismissed_at is None],
         next_token=next_token,
     )
 
 
-def _summary(group: Chatgroup) -> ChatgroupSummary:
-    return ChatgroupSummary(
+def chatgroup_view(group: Chatgroup, members: list[str] | None = None) -> ChatgroupView:
+    """A group as the API shows it: with its `members` (a read of one group), else with their count (a listing)."""
+    return ChatgroupView(
         ChatgroupID=group.chatgroup_id,
         EventID=group.event_id,
         Name=group.name,
         CreatorID=group.creator_id,
+        MemberList=None if members is None else ";".join(members),
+        MemberCount=group.member_count if members is None else None,
         Capacity=group.capacity,
-        MemberCount=group.member_count,
         PhotoID=group.photo,
         SQS=group.queue_arn,
         Timestamp=iso(group.created_at),

@@ -9,8 +9,9 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chatgroup.access import group_not_found, is_live, load_group, refusal_of, require_creator
-from chatgroup.clock import iso, now_ms
+from chatgroup.clock import now_ms
 from chatgroup.db import Transaction, conditional
+from chatgroup.discovery import chatgroup_view
 from chatgroup.errors import Conflict, Forbidden, InvalidRequest, ServiceUnavailable, TimelineMoved
 from chatgroup.inbox import remove_pending
 from chatgroup.models import Chatgroup, InboxMessage, Membership, is_pending, subject_of
@@ -83,18 +84,7 @@ def get_chatgroup(chatgroup_id: str) -> ChatgroupView:
     group = load_group(chatgroup_id)
     joined = sorted(Membership.query(chatgroup_id, consistent_read=True), key=lambda m: (m.joined_at, m.user_id))
     members = [group.creator_id] + [m.user_id for m in joined if m.user_id != group.creator_id]
-    return ChatgroupView(
-        ChatgroupID=group.chatgroup_id,
-        EventID=group.event_id,
-        Name=group.name,
-        CreatorID=group.creator_id,
-        MemberList=";".join(members),
-        Capacity=group.capacity,
-        PhotoID=group.photo,
-        SQS=group.queue_arn,
-        Timestamp=iso(group.created_at),
-        LastSeq=last_seq(group),
-    )
+    return chatgroup_view(group, members)
 
 
 def update_chatgroup(caller: str, chatgroup_id: str, changes: ChatgroupChanges) -> None:
@@ -111,8 +101,6 @@ def _update_once(caller: str, chatgroup_id: str, changes: ChatgroupChanges) -> N
     for field in changes.model_fields_set:
         value = getattr(changes, field)
         attribute = _CHANGEABLE[field]
-        if value is None and field in ("name", "capacity"):
-            raise InvalidRequest(f"attrs: {field} cannot be removed.")
         actions.append(attribute.remove() if value is None else attribute.set(value))
     if changes.capacity is not None:
         condition &= Chatgroup.member_count <= changes.capacity

@@ -6,8 +6,9 @@ read is checked here, so the domain only ever sees well-formed values.
 
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
-from urllib.parse import urlparse
 
 from pydantic import (
     AfterValidator,
@@ -15,23 +16,50 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    SerializerFunctionWrapHandler,
-    model_serializer,
+    GetJsonSchemaHandler,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 MAX_INITIAL_MEMBERS = 97
 """A creation is one DynamoDB transaction of at most 100 items: the group, the creator's quota slot, the creator
 and 97 members."""
 
-_USER_ID = re.compile(r"[^\s;#\x00-\x1f\x7f\ud800-\udfff]{1,128}")
+# Each rule on text is one regular expression, which both validates and is the OpenAPI document's `pattern`,
+# so the document says exactly what is accepted. They are written for Python's `re` and ECMA-262 alike: no
+# `\s` (whose members differ), explicit classes instead; lone surrogates, which no JSON text of a generator
+# holds, are refused by `_well_formed` rather than in the patterns.
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""What `str.isspace` holds, i.e. what `str.strip` removes."""
+MAX_USER_ID = 128
+_USER_ID_CHARACTER = rf"[^{_SPACE};#\x00-\x1f\x7f]"
 """`;` separates a MemberList and `#` the parts of an inbox key (`<type>#<group>#<user>`): a user id holds neither."""
-_RESOURCE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+USER_ID_PATTERN = rf"^{_USER_ID_CHARACTER}{{1,{MAX_USER_ID}}}$"
+RESOURCE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+MAX_NAME = 100
+_NOT_IN_A_NAME = r"\x00-\x1f\x7f\u2028\u2029"
+NAME_PATTERN = (
+    rf"^[{_SPACE}]*[^{_SPACE}{_NOT_IN_A_NAME}](?:[^{_NOT_IN_A_NAME}]*[^{_SPACE}{_NOT_IN_A_NAME}])?[{_SPACE}]*$"
+)
+"""One line without control characters, whose spaces around are dropped: what is left is the name."""
+MAX_PHOTO = 2048
+PHOTO_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20\x7f/?#]+(?:[/?#][^\x00-\x20\x7f]*)?$"
+"""An absolute http(s) URL with a host, without spaces or control characters."""
+MAX_TEXT = 1000
+TEXT_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
+"""Control characters but tab and newline."""
+CAPACITY_PATTERN = r"^(?:[1-9][0-9]{0,2}|1000)$"
+MAX_MEMBER_STRING = MAX_INITIAL_MEMBERS * (MAX_USER_ID + 1) - 1
+"""97 ids of 128 characters and the 96 `;` between them."""
+_MEMBER_SEGMENT = rf"[{_SPACE}]*(?:{_USER_ID_CHARACTER}{{1,{MAX_USER_ID}}}[{_SPACE}]*)?"
+MEMBER_STRING_PATTERN = rf"^{_MEMBER_SEGMENT}(?:;{_MEMBER_SEGMENT})*$"
+"""User ids separated by `;`, spaces around each and empty parts ignored."""
 _MAX_DIGITS = 38
 """DynamoDB's number precision; longer integers in a request are refused before Python reads them."""
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+MAX_ATTRS_STRING = 64 * 1024
+"""`attrs` as a JSON string: no longer than a whole request body may be."""
 
 
 def parse_json(text: str) -> Any:
@@ -77,11 +105,16 @@ def _well_formed(value: str) -> str:
     return value
 
 
-USER_ID_RULE = "a user id is 1 to 128 characters without spaces, ';', '#' or control characters"
+USER_ID_RULE = f"a user id is 1 to {MAX_USER_ID} characters without spaces, ';', '#' or control characters"
 
 
 def is_user_id(value: str) -> bool:
-    return _USER_ID.fullmatch(value) is not None
+    return _fullmatch(USER_ID_PATTERN, value) and not has_lone_surrogate(value)
+
+
+def _fullmatch(pattern: str, value: str) -> bool:
+    """Whether `pattern` holds for the whole of `value`: `$` alone would also match before a final newline."""
+    return re.fullmatch(pattern, value) is not None
 
 
 def _user_id(value: str) -> str:
@@ -91,55 +124,67 @@ def _user_id(value: str) -> str:
 
 
 def _resource_id(value: str) -> str:
-    if not _RESOURCE_ID.fullmatch(value):
+    if not _fullmatch(RESOURCE_ID_PATTERN, value):
         raise ValueError("an id is 1 to 64 letters, digits, '-' or '_'")
     return value
 
 
 def _name(value: str) -> str:
-    value = value.strip()
-    if not 1 <= len(value) <= 100 or _LINE_BREAKING.search(value):
-        raise ValueError("a name is 1 to 100 characters on one line, without control characters")
-    return value
+    if len(value) > MAX_NAME or not _fullmatch(NAME_PATTERN, value):
+        raise ValueError(f"a name is 1 to {MAX_NAME} characters on one line, without control characters")
+    return value.strip()
 
 
 def _photo(value: str) -> str:
-    url = urlparse(value)
-    if len(value) > 2048 or url.scheme not in ("http", "https") or not url.netloc or _CONTROL.search(value):
-        raise ValueError("photo must be an http(s) URL of at most 2048 characters")
+    if len(value) > MAX_PHOTO or not _fullmatch(PHOTO_PATTERN, value):
+        raise ValueError(f"photo must be an http(s) URL of at most {MAX_PHOTO} characters, without spaces")
     return value
 
 
 def _text(value: str) -> str:
-    if len(value) > 1000 or _CONTROL.search(value):
-        raise ValueError("a message is at most 1000 characters, without control characters")
+    if len(value) > MAX_TEXT or not _fullmatch(TEXT_PATTERN, value):
+        raise ValueError(f"a message is at most {MAX_TEXT} characters, without control characters")
     return value
 
 
 MAX_MESSAGE_CODE_POINTS = 4000
-_NOT_IN_A_MESSAGE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-"""Control characters but tab and newline, and lone surrogates (which no UTF-8 text can hold)."""
+MESSAGE_TEXT_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+"""Control characters but tab and newline (lone surrogates, which no UTF-8 text can hold, are refused too)."""
 
 
 def _message_text(value: str) -> str:
     if not 1 <= len(value) <= MAX_MESSAGE_CODE_POINTS:
         raise ValueError(f"a message is 1 to {MAX_MESSAGE_CODE_POINTS} characters")
-    if _NOT_IN_A_MESSAGE.search(value):
+    if not _fullmatch(MESSAGE_TEXT_PATTERN, value) or has_lone_surrogate(value):
         raise ValueError("a message may hold no control characters other than newline and tab")
     return value
 
 
-def _not_bool(value: Any) -> Any:
+def _capacity(value: Any) -> Any:
+    """A number, or the seed's string of one; not `true`, and not what else pydantic would read as a number."""
     if isinstance(value, bool):
         raise ValueError("capacity must be a number, not true or false")
+    if isinstance(value, str) and not _fullmatch(CAPACITY_PATTERN, value):
+        raise ValueError("capacity must be a whole number from 1 to 1000, or a string of its digits")
     return value
 
 
 def _split_members(value: Any) -> Any:
     """Accept the seed's `'u0;u1;...'` as well as a JSON list of user ids."""
     if isinstance(value, str):
+        if len(value) > MAX_MEMBER_STRING:
+            raise ValueError(f"memberlist as a string is at most {MAX_MEMBER_STRING} characters")
         return [member.strip() for member in value.split(";") if member.strip()]
     return value
+
+
+def _not_removable(field: str) -> Callable[[Any], Any]:
+    def refuse_null(value: Any) -> Any:
+        if value is None:
+            raise ValueError(f"{field} cannot be removed")
+        return value
+
+    return refuse_null
 
 
 def _json_object(value: Any) -> Any:
@@ -152,19 +197,70 @@ def _json_object(value: Any) -> Any:
     return value
 
 
+def _documented(pattern: str, max_length: int, min_length: int = 0) -> Any:
+    """A validator's rule as the document's JSON Schema keywords; the validator itself gives the human reason."""
+    keywords: dict[str, Any] = {"pattern": pattern, "maxLength": max_length}
+    return Field(json_schema_extra=keywords | ({"minLength": min_length} if min_length else {}))
+
+
+@dataclass(frozen=True)
+class OrString:
+    """In the document, a value the seed contract also lets clients send as a string: `anyOf` both forms."""
+
+    string: dict[str, Any]
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"anyOf": [handler(schema), {"type": "string", **self.string}]}
+
+
+class NeverNull:
+    """In the document, an optional value that may be left out but not sent as null (which is refused)."""
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        documented = handler(schema)
+        options = [option for option in documented.pop("anyOf") if option != {"type": "null"}]
+        return documented | (options[0] if len(options) == 1 else {"anyOf": options})
+
+
 WellFormed = Annotated[str, AfterValidator(_well_formed)]
-UserId = Annotated[WellFormed, AfterValidator(_user_id)]
-ResourceId = Annotated[str, AfterValidator(_resource_id)]
-Name = Annotated[WellFormed, AfterValidator(_name)]
-Photo = Annotated[WellFormed, AfterValidator(_photo)]
-Capacity = Annotated[int, Field(ge=1, le=1000), BeforeValidator(_not_bool)]
-Text = Annotated[WellFormed, AfterValidator(_text)]
-MemberList = Annotated[list[UserId], BeforeValidator(_split_members), Field(max_length=MAX_INITIAL_MEMBERS)]
+UserId = Annotated[WellFormed, AfterValidator(_user_id), _documented(USER_ID_PATTERN, MAX_USER_ID, 1)]
+ResourceId = Annotated[str, AfterValidator(_resource_id), _documented(RESOURCE_ID_PATTERN, 64, 1)]
+Name = Annotated[WellFormed, AfterValidator(_name), _documented(NAME_PATTERN, MAX_NAME, 1)]
+Photo = Annotated[WellFormed, AfterValidator(_photo), _documented(PHOTO_PATTERN, MAX_PHOTO, len("http://x"))]
+Capacity = Annotated[
+    int,
+    Field(ge=1, le=1000),
+    BeforeValidator(_capacity),
+    OrString({"pattern": CAPACITY_PATTERN, "minLength": 1, "maxLength": 4}),
+]
+Text = Annotated[WellFormed, AfterValidator(_text), _documented(TEXT_PATTERN, MAX_TEXT)]
+MemberList = Annotated[
+    list[UserId],
+    BeforeValidator(_split_members),
+    Field(max_length=MAX_INITIAL_MEMBERS),
+    OrString(
+        {
+            "pattern": MEMBER_STRING_PATTERN,
+            "maxLength": MAX_MEMBER_STRING,
+            "description": f"user ids joined by ';' (the seed's form), at most {MAX_INITIAL_MEMBERS} of them",
+        }
+    ),
+]
 Choice = Literal["accept", "deny"]
 PageLimit = Annotated[int, Field(ge=1, le=100, description="items per page")]
-PageToken = Annotated[str, Field(max_length=2048, description="the next_token of the previous page")]
+PageToken = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=2048,
+        pattern=r"^[A-Za-z0-9_-]+={0,2}$",
+        description="the next_token of the previous page of the same query; any other is refused with a 400",
+    ),
+]
 IdempotencyKey = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
-MessageText = Annotated[str, AfterValidator(_message_text)]
+MessageText = Annotated[
+    str, AfterValidator(_message_text), _documented(MESSAGE_TEXT_PATTERN, MAX_MESSAGE_CODE_POINTS, 1)
+]
 ClientMessageId = Annotated[
     str,
     Field(
@@ -210,12 +306,12 @@ class LeaveRequest(BaseModel):
 class ChatgroupChanges(BaseModel):
     """What a creator may change; any other key (creator, members, queue) is refused."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
-    name: Name | None = None
-    capacity: Capacity | None = None
-    photo: Photo | None = None
-    eventid: ResourceId | None = None
+    name: Annotated[Name | None, BeforeValidator(_not_removable("name")), NeverNull()] = None
+    capacity: Annotated[Capacity | None, BeforeValidator(_not_removable("capacity")), NeverNull()] = None
+    photo: Annotated[Photo | None, Field(description="null removes the photo")] = None
+    eventid: Annotated[ResourceId | None, Field(description="null removes the event")] = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> "ChatgroupChanges":
@@ -227,7 +323,17 @@ class ChatgroupChanges(BaseModel):
 class UpdateRequest(BaseModel):
     type: Literal["update"]
     chatgroup_id: ResourceId
-    attrs: Annotated[ChatgroupChanges, BeforeValidator(_json_object)]
+    attrs: Annotated[
+        ChatgroupChanges,
+        BeforeValidator(_json_object),
+        OrString(
+            {
+                "contentMediaType": "application/json",
+                "maxLength": MAX_ATTRS_STRING,
+                "description": "the same object as a JSON string (the seed's form)",
+            }
+        ),
+    ]
 
 
 PutRequest = Annotated[
@@ -285,18 +391,40 @@ class ResultResponse(BaseModel):
 
 
 class ErrorResponse(BaseModel):
+    """The service's refusal: why, in a sentence."""
+
     result: Literal["fail"] = "fail"
     reason: str
 
 
+class GatewayError(BaseModel):
+    """API Gateway's own refusal, before any function runs (its body is not the service's to shape)."""
+
+    message: str
+
+
+def _is_none(value: Any) -> bool:
+    """A key a response leaves out rather than sending null."""
+    return value is None
+
+
 class ChatgroupView(BaseModel):
-    """A group as the seed's GET returns it."""
+    """A group as the seed's GET returns it (with `MemberList`), or as a listing shows it (with `MemberCount`)."""
 
     ChatgroupID: str
     EventID: str | None
     Name: str
     CreatorID: str
-    MemberList: str = Field(description="members' user ids joined by ';'")
+    MemberList: Annotated[str | None, NeverNull()] = Field(
+        default=None,
+        exclude_if=_is_none,
+        description="members' user ids joined by ';', the creator first: in a read of one group",
+    )
+    MemberCount: Annotated[int | None, NeverNull()] = Field(
+        default=None,
+        exclude_if=_is_none,
+        description="how many members the group has: in a listing, instead of MemberList",
+    )
     Capacity: int
     PhotoID: str | None
     SQS: str
@@ -324,23 +452,8 @@ class InboxPage(BaseModel):
     next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
 
 
-class ChatgroupSummary(BaseModel):
-    """A group in a listing: the seed's GET keys but the member list, plus how many members it has."""
-
-    ChatgroupID: str
-    EventID: str | None
-    Name: str
-    CreatorID: str
-    Capacity: int
-    MemberCount: int
-    PhotoID: str | None
-    SQS: str
-    Timestamp: str = Field(description="creation time, ISO 8601 UTC")
-    LastSeq: int = Field(description="seq of the newest item of the group's timeline; 0 before the first")
-
-
 class ChatgroupPage(BaseModel):
-    chatgroups: list[ChatgroupSummary]
+    chatgroups: list[ChatgroupView] = Field(description="each with MemberCount, not MemberList")
     next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
 
 
@@ -378,14 +491,9 @@ class NoticeItem(BaseModel):
     user: str
     by: str
     created_at: str
-    changes: dict[str, Any] | None = None
-
-    @model_serializer(mode="wrap")
-    def _changes_only_when_updated(self, serialize: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        shown: dict[str, Any] = serialize(self)
-        if self.changes is None:
-            shown.pop("changes", None)
-        return shown
+    changes: Annotated[dict[str, Any] | None, NeverNull()] = Field(
+        default=None, exclude_if=_is_none, description="what an `updated` notice changed"
+    )
 
 
 TimelineView = Annotated[MessageItem | NoticeItem, Field(discriminator="type")]
