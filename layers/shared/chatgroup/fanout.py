@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from botocore.session import get_session
 
+from chatgroup.clients import create_client
 from chatgroup.connections import connections_of, remove_stale
 from chatgroup.models import Membership, TimelineItem
 from chatgroup.observability import count, logger
@@ -46,7 +46,7 @@ class Frame:
 @cache
 def _management() -> "ApiGatewayManagementApiClient":
     """The @connections API of this stack's WebSocket API (its callback URL), and nothing else."""
-    return get_session().create_client(  # type: ignore[return-value]
+    return create_client(
         "apigatewaymanagementapi",
         region_name=get_settings().region,
         endpoint_url=get_settings().websocket_callback_url,
