@@ -87,7 +87,7 @@ class Target:
 
 
 Inputs = Mapping[str, str]
-"""Per target function (logical id, or BASELINE), the JSON its child reads from stdin in one round."""
+"""Per target (by name), the JSON its child reads from stdin in one round."""
 
 
 def lambda_environment(function_name: str, task_root: Path, overrides: Mapping[str, str] = {}) -> dict[str, str]:
@@ -181,21 +181,27 @@ def sample(
     if warm_up:
         given = inputs()
         for target in targets:
-            time_once(python, target, given[target.function])
+            time_once(python, target, given[target.name])
     samples: dict[str, list[float]] = {target.name: [] for target in targets}
     for _ in range(rounds):
         given = inputs()
         for target in targets:
-            samples[target.name].append(time_once(python, target, given[target.function]) / 1e6)
+            samples[target.name].append(time_once(python, target, given[target.name]) / 1e6)
     return samples
 
 
-def round_inputs(scenario: firstcall.Scenario) -> Callable[[], Inputs]:
-    """Per round: fresh state, every function's event and the baseline's GetItem, as stdin JSON."""
+def round_inputs(scenario: firstcall.Scenario, targets: list[Target]) -> Callable[[], Inputs]:
+    """Per round: fresh state, every target's event and the baseline's GetItem, as stdin JSON. Two copies of
+    a function (now and before) get a state each: the first one's request may change what the second finds."""
 
     def next_inputs() -> Inputs:
-        invocations = scenario.next_round()
-        given = {name: json.dumps({"event": call.event, "expect": call.expect}) for name, call in invocations.items()}
+        given = {}
+        for copy in dict.fromkeys(target.name.removeprefix(target.function) for target in targets):
+            invocations = scenario.next_round()
+            for target in targets:
+                if target.name == target.function + copy and target.function in invocations:
+                    call = invocations[target.function]
+                    given[target.name] = json.dumps({"event": call.event, "expect": call.expect})
         return given | {BASELINE: json.dumps(scenario.baseline_key())}
 
     return next_inputs
@@ -249,7 +255,7 @@ def import_breakdown(python: Path, target: Target, runs: int, inputs: Callable[[
         done = subprocess.run(  # noqa: S603 - the bench's own interpreter and script
             [str(python), "-X", "importtime", "-c", target.script],
             env=target.env,
-            input=inputs()[target.function],
+            input=inputs()[target.name],
             capture_output=True,
             text=True,
             check=False,
@@ -284,7 +290,7 @@ def run(
         targets = [baseline_target(overrides), *function_targets(only=only, overrides=overrides)]
         if before is not None:
             targets += function_targets(before / "layers" / "shared", before, only, overrides, BEFORE)
-        inputs = round_inputs(scenario)
+        inputs = round_inputs(scenario, targets)
         summaries = summarize(sample(python, targets, rounds, inputs))
         breakdown = {target.name: import_breakdown(python, target, breakdown_runs, inputs) for target in targets}
     return {

@@ -103,7 +103,7 @@ def test_cold_start_times_a_function_and_its_first_request_beside_the_baseline(a
             coldstart.baseline_target(overrides),
             *coldstart.function_targets(only=("GetChatgroupFunction",), overrides=overrides),
         ]
-        inputs = coldstart.round_inputs(scenario)
+        inputs = coldstart.round_inputs(scenario, targets)
 
         summaries = coldstart.summarize(coldstart.sample(python, targets, 2, inputs, warm_up=False))
         breakdown = coldstart.import_breakdown(python, targets[1], 1, inputs)
@@ -124,7 +124,7 @@ def test_a_cold_start_whose_first_request_is_refused_is_not_counted(aws: None, m
     python = Path(sys.executable)
     with firstcall.scenario(moto_server) as scenario:
         target = coldstart.function_targets(only=("GetChatgroupFunction",), overrides=scenario.environment())[0]
-        event = json.loads(coldstart.round_inputs(scenario)()[target.function])
+        event = json.loads(coldstart.round_inputs(scenario, [target])()[target.name])
         missing = "0" * 32
         event["event"] |= {"path": f"/api/v1/chatgroup/get/{missing}", "pathParameters": {"chatgroup_id": missing}}
 
