@@ -29,6 +29,7 @@ runs this part alone, for iterating; --before DIR adds a copy of the code base (
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -162,31 +163,53 @@ def function_targets(
     return targets
 
 
-def time_once(python: Path, target: Target, stdin: str) -> int:
-    """Nanoseconds from spawning the child to its first invocation being answered."""
+@dataclass(frozen=True)
+class Timing:
+    wall_ns: int
+    """Spawn to first invocation answered, as a caller waits for it."""
+    cpu_ns: int
+    """The child's CPU time (user + system) in all: what it computed, whatever else the machine was doing."""
+
+
+def time_once(python: Path, target: Target, stdin: str) -> Timing:
+    """Wall and CPU time of one child, from spawning it to its first invocation being answered (its exit
+    counts in its CPU time, a few hundred µs, alike for every target)."""
+    used_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic_ns()
     done = subprocess.run(  # noqa: S603 - the bench's own interpreter and script
         [str(python), "-c", target.script], env=target.env, input=stdin, capture_output=True, text=True, check=False
     )
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise BenchError(f"cold start of {target.name} failed:\n{done.stderr[-3000:]}")
-    return int(done.stdout.strip().splitlines()[-1]) - start
+    cpu_seconds = used.ru_utime + used.ru_stime - used_before.ru_utime - used_before.ru_stime
+    return Timing(int(done.stdout.strip().splitlines()[-1]) - start, int(cpu_seconds * 1e9))
+
+
+@dataclass
+class Samples:
+    """Milliseconds per target name, wall and CPU, one entry per round."""
+
+    wall_ms: dict[str, list[float]]
+    cpu_ms: dict[str, list[float]]
 
 
 def sample(
     python: Path, targets: list[Target], rounds: int, inputs: Callable[[], Inputs], *, warm_up: bool = True
-) -> dict[str, list[float]]:
-    """Milliseconds per target over `rounds` interleaved rounds, after one discarded warm-up round; each
-    round's events come from `inputs()`, called once per round."""
+) -> Samples:
+    """Each target over `rounds` interleaved rounds, after one discarded warm-up round; each round's events
+    come from `inputs()`, called once per round."""
     if warm_up:
         given = inputs()
         for target in targets:
             time_once(python, target, given[target.name])
-    samples: dict[str, list[float]] = {target.name: [] for target in targets}
+    samples = Samples({target.name: [] for target in targets}, {target.name: [] for target in targets})
     for _ in range(rounds):
         given = inputs()
         for target in targets:
-            samples[target.name].append(time_once(python, target, given[target.name]) / 1e6)
+            timing = time_once(python, target, given[target.name])
+            samples.wall_ms[target.name].append(timing.wall_ns / 1e6)
+            samples.cpu_ms[target.name].append(timing.cpu_ns / 1e6)
     return samples
 
 
@@ -212,6 +235,8 @@ class Summary:
     name: str
     samples_ms: list[float]
     baseline_ms: float
+    cpu_samples_ms: list[float]
+    baseline_cpu_ms: float
 
     @property
     def median_ms(self) -> float:
@@ -229,6 +254,11 @@ class Summary:
     def ratio(self) -> float:
         return self.median_ms / self.baseline_ms
 
+    @property
+    def cpu_ratio(self) -> float:
+        """The same ratio in CPU time: steadier than wall time on a machine busy with other work."""
+        return statistics.median(self.cpu_samples_ms) / self.baseline_cpu_ms
+
     def as_dict(self) -> dict[str, Any]:
         low, high = self.spread_ms
         return {
@@ -239,12 +269,15 @@ class Summary:
             "ratio": round(self.ratio, 3),
             "within_target": self.ratio <= TARGET_RATIO,
             "samples_ms": [round(value, 1) for value in self.samples_ms],
+            "cpu_median_ms": round(statistics.median(self.cpu_samples_ms), 1),
+            "cpu_ratio": round(self.cpu_ratio, 3),
         }
 
 
-def summarize(samples: Mapping[str, list[float]], baseline: str = BASELINE) -> list[Summary]:
-    floor = statistics.median(samples[baseline])
-    return [Summary(name, values, floor) for name, values in samples.items()]
+def summarize(samples: Samples, baseline: str = BASELINE) -> list[Summary]:
+    floor = statistics.median(samples.wall_ms[baseline])
+    cpu_floor = statistics.median(samples.cpu_ms[baseline])
+    return [Summary(name, values, floor, samples.cpu_ms[name], cpu_floor) for name, values in samples.wall_ms.items()]
 
 
 def import_breakdown(python: Path, target: Target, runs: int, inputs: Callable[[], Inputs]) -> dict[str, Any]:
