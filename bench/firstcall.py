@@ -213,16 +213,17 @@ def _socket(name: str, user: str, connection_id: str) -> Invocation:
 
 
 def _record(name: str, group: str, fields: dict[str, Any]) -> Invocation:
-    """The documented stream batch of `name`, its one record moved to `group` with `fields` set."""
+    """The documented stream batch of `name`, its records moved to `group` with `fields` set (seqs in order)."""
     event = _event(name)
-    change = event["Records"][0]["dynamodb"]
-    image = change["NewImage"] | {"chatgroup_id": {"S": group}}
-    for field, value in fields.items():
-        image[field] = {"N": str(value)} if isinstance(value, int) else {"S": value}
-    if "members" in image:
-        image["members"] = {"SS": [fields["user"]]}
-    change["NewImage"] = image
-    change["Keys"] = {"chatgroup_id": image["chatgroup_id"], "seq": image["seq"]}
+    for offset, record in enumerate(event["Records"]):
+        change = record["dynamodb"]
+        image = change["NewImage"] | {"chatgroup_id": {"S": group}}
+        for field, value in (fields | {"seq": fields["seq"] + offset}).items():
+            image[field] = {"N": str(value)} if isinstance(value, int) else {"S": value}
+        if "members" in image:
+            image["members"] = {"SS": [fields["user"]]}
+        change["NewImage"] = image
+        change["Keys"] = {"chatgroup_id": image["chatgroup_id"], "seq": image["seq"]}
     return Invocation(event, "no failures")
 
 
