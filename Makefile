@@ -42,7 +42,7 @@ validate: install
 	$(BIN)/sam validate --lint --template-file template.yaml
 
 # Line coverage of the layer, with a floor at the figure it had when the floor was set (raise it, never lower it).
-COVERAGE_FLOOR := 90
+COVERAGE_FLOOR := 93
 test: lint typecheck validate checkov
 	COVERAGE_CORE=sysmon $(BIN)/python -m pytest --cov=layers/shared/chatgroup --cov-report=term:skip-covered \
 		--cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)

@@ -1,6 +1,6 @@
 """`python -m bench`: run every part, print the tables, write bench/results.json and docs/BENCHMARKS.md.
 
-    python -m bench [--quick] [--only calls,writecost,coldstart,experiments,http] [--reference OLD.json]
+    python -m bench [--quick] [--only calls,writecost,coldstart,http] [--reference OLD.json]
 
 The in-process parts (AWS calls, write cost) run first against an embedded moto started here;
 the cold starts run in fresh child processes; the HTTP part starts the local stack as a child.
@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, experiments, http_load, operations, report, stack, writecost
+from bench import coldstart, http_load, operations, report, stack, writecost
 from bench.awscalls import Recorder
 from bench.lambda_env import lambda_python
 
-PARTS = ("calls", "writecost", "coldstart", "experiments", "http")
+PARTS = ("calls", "writecost", "coldstart", "http")
 RESULTS = Path(__file__).with_name("results.json")
 DOCUMENT = stack.ROOT / "docs" / "BENCHMARKS.md"
 PLOTS = {"write_cost": "benchmarks/write-cost.png", "cold_start": "benchmarks/cold-start.png"}
@@ -40,7 +40,6 @@ class Options:
     parts: tuple[str, ...]
     rounds: int
     breakdown_runs: int
-    experiment_rounds: int
     sizes: tuple[int, ...]
     load: http_load.Load
     reference: Path | None
@@ -66,7 +65,6 @@ def parse(argv: list[str] | None) -> Options:
         parts=parts,
         rounds=args.rounds or (3 if quick else 20),
         breakdown_runs=1 if quick else 3,
-        experiment_rounds=2 if quick else 9,
         sizes=tuple(int(size) for size in args.sizes.split(",")),
         load=http_load.Load(get_requests=40, accept_requests=20) if quick else http_load.Load(),
         reference=args.reference or (args.output if args.output.exists() else None),
@@ -75,25 +73,21 @@ def parse(argv: list[str] | None) -> Options:
     )
 
 
-def in_process_parts(options: Options) -> dict[str, Any]:
+def in_process_parts(options: Options, endpoint: str) -> dict[str, Any]:
     """AWS calls per operation and write cost, through the handlers in this process, against a fresh moto."""
     results: dict[str, Any] = {}
     if "calls" not in options.parts and "writecost" not in options.parts:
         return results
-    with stack.embedded_aws() as endpoint:
-        stack.point_process_at(endpoint)
-        api = stack.Api()
-        inspect = stack.raw_client("dynamodb", endpoint)
-        recorder = Recorder(inspect)
-        with recorder.installed():
-            if "calls" in options.parts:
-                stack.reset_aws(endpoint)
-                results["aws_calls"] = [result.as_dict() for result in operations.run_flow(api, recorder)]
-            if "writecost" in options.parts:
-                stack.reset_aws(endpoint)
-                results["write_cost"] = write_cost_part(
-                    writecost.run(api, recorder, inspect, options.sizes), options.sizes
-                )
+    api = stack.Api()
+    inspect = stack.raw_client("dynamodb", endpoint)
+    recorder = Recorder(inspect)
+    with recorder.installed():
+        if "calls" in options.parts:
+            stack.reset_aws(endpoint)
+            results["aws_calls"] = [result.as_dict() for result in operations.run_flow(api, recorder)]
+        if "writecost" in options.parts:
+            stack.reset_aws(endpoint)
+            results["write_cost"] = write_cost_part(writecost.run(api, recorder, inspect, options.sizes), options.sizes)
     return results
 
 
@@ -155,14 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     environment = dict(os.environ)
     stack.use_layer()
-    results = in_process_parts(options)
-    if "coldstart" in options.parts or "experiments" in options.parts:
-        python = lambda_python()
+    # One embedded AWS for every in-process part: the functions' code binds its endpoint when first imported.
+    with stack.embedded_aws() as endpoint:
+        stack.point_process_at(endpoint)
+        results = in_process_parts(options, endpoint)
         if "coldstart" in options.parts:
-            results["cold_start"] = coldstart.run(python, options.rounds, options.breakdown_runs)
+            results["cold_start"] = coldstart.run(lambda_python(), options.rounds, options.breakdown_runs, endpoint)
             results["cold_start_reference"] = reference_of(options.reference)
-        if "experiments" in options.parts:
-            results["cold_start_experiments"] = experiments.run(python, options.experiment_rounds)
     if "http" in options.parts:
         results["http"] = http_part(options, environment)
     results["run"] = run_info(started)

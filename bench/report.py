@@ -31,6 +31,7 @@ def _short(name: str) -> str:
 def cold_start(part: dict[str, Any], reference: dict[str, Any] | None) -> str:
     before = {row["name"]: row for row in (reference or {}).get("results", [])}
     header = ["function", "median ms", "middle half ms", "ratio to baseline", f"≤ {part['target_ratio']}x"]
+    header += ["CPU ratio", "its top imports (ms, self time)"]
     if before:
         header.append("ratio before")
     rows = []
@@ -41,6 +42,8 @@ def cold_start(part: dict[str, Any], reference: dict[str, Any] | None) -> str:
             f"{row['q1_ms']:.0f}-{row['q3_ms']:.0f}",
             f"{row['ratio']:.2f}x",
             "—" if row["name"] == "baseline" else ("yes" if row["within_target"] else "**no**"),
+            f"{row['cpu_ratio']:.2f}x" if "cpu_ratio" in row else "—",
+            _top_imports(part.get("breakdown", {}).get(row["name"])),
         ]
         if before:
             old = before.get(row["name"])
@@ -53,6 +56,14 @@ def cold_start(part: dict[str, Any], reference: dict[str, Any] | None) -> str:
     if reference:
         intro += f" *Before*: {reference.get('label', 'previous results.json')}."
     return intro + "\n\n" + table(header, rows)
+
+
+def _top_imports(breakdown: dict[str, Any] | None, count: int = 4) -> str:
+    """A target's costliest packages by `-X importtime` self time, the interpreter's own start-up left out."""
+    if not breakdown:
+        return "—"
+    costs = [(name, ms) for name, ms in breakdown["by_package_ms"].items() if not name.startswith("python ")]
+    return ", ".join(f"{name.removeprefix('aws_lambda_')} {ms:.0f}" for name, ms in costs[:count])
 
 
 def breakdown(part: dict[str, Any]) -> str:

@@ -36,7 +36,7 @@ from devstack.lambda_runtime import LocalFunction
 from devstack.template import UnsupportedTemplate, resources_of_type
 
 logger = logging.getLogger("devstack.websocket")
-_FUNCTION_ARN = re.compile(r"\$\{(\w+)\.Arn\}")
+_FUNCTION_ARN = re.compile(r"\$\{(\w+?)(?:\.Arn|Alias\w+)\}")
 _INTEGRATION = re.compile(r"integrations/\$\{(\w+)\}")
 SEND_TIMEOUT_SECONDS = 5
 

@@ -1,5 +1,6 @@
 """The bench (`make bench`) on a tiny setting: structural facts that must hold; no timing is asserted."""
 
+import json
 import statistics
 import sys
 from collections import Counter
@@ -9,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from bench import coldstart, operations, report, writecost
+from bench import coldstart, firstcall, operations, report, writecost
 from bench.__main__ import write_cost_part
 from bench.awscalls import Recorder
 from bench.itemsize import item_size, units
-from bench.stack import Api, raw_client
+from bench.stack import Api, BenchError, raw_client
 
 CALLS = {
     "create": ["dynamodb.GetItem", "sqs.CreateQueue", "dynamodb.TransactWriteItems"],
@@ -94,12 +95,18 @@ def test_item_size_counts_names_and_values_as_dynamodb_bills_them() -> None:
     assert [units(size) for size in (0, 1, 1024, 1025)] == [1, 1, 1, 2]
 
 
-def test_cold_start_times_a_function_beside_the_baseline_and_breaks_its_imports_down() -> None:
+def test_cold_start_times_a_function_and_its_first_request_beside_the_baseline(aws: None, moto_server: str) -> None:
     python = Path(sys.executable)
-    targets = [coldstart.baseline_target(), *coldstart.function_targets(only=("GetChatgroupFunction",))]
+    with firstcall.scenario(moto_server) as scenario:
+        overrides = scenario.environment()
+        targets = [
+            coldstart.baseline_target(overrides),
+            *coldstart.function_targets(only=("GetChatgroupFunction",), overrides=overrides),
+        ]
+        inputs = coldstart.round_inputs(scenario, targets)
 
-    summaries = coldstart.summarize(coldstart.sample(python, targets, rounds=2, warm_up=False))
-    breakdown = coldstart.import_breakdown(python, targets[1], runs=1)
+        summaries = coldstart.summarize(coldstart.sample(python, targets, 2, inputs, warm_up=False))
+        breakdown = coldstart.import_breakdown(python, targets[1], 1, inputs)
 
     baseline, function = summaries
     assert [baseline.name, function.name] == ["baseline", "GetChatgroupFunction"]
@@ -110,3 +117,17 @@ def test_cold_start_times_a_function_beside_the_baseline_and_breaks_its_imports_
     assert function.samples_ms != baseline.samples_ms
     assert {"chatgroup + app (ours)", "pydantic", "pynamodb"} <= set(breakdown["by_package_ms"])
     assert any(entry["importer"].startswith("chatgroup.") for entry in breakdown["our_imports"])
+
+
+def test_a_cold_start_whose_first_request_is_refused_is_not_counted(aws: None, moto_server: str) -> None:
+    # Given GetChatgroup's first request asks for a group that does not exist (a cheap 404)
+    python = Path(sys.executable)
+    with firstcall.scenario(moto_server) as scenario:
+        target = coldstart.function_targets(only=("GetChatgroupFunction",), overrides=scenario.environment())[0]
+        event = json.loads(coldstart.round_inputs(scenario, [target])()[target.name])
+        missing = "0" * 32
+        event["event"] |= {"path": f"/api/v1/chatgroup/get/{missing}", "pathParameters": {"chatgroup_id": missing}}
+
+        # When it is timed, Then the bench stops rather than time a short cut
+        with pytest.raises(BenchError, match="expected status 200"):
+            coldstart.time_once(python, target, json.dumps(event))

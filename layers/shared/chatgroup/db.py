@@ -2,20 +2,18 @@
 
 import random
 from collections.abc import Callable
-from functools import cache
 from time import sleep
 from typing import Any
 from uuid import uuid4
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chatgroup.clients import dynamodb as _connection
 from chatgroup.errors import ChatgroupError, Conflict, ServiceUnavailable
-from chatgroup.models import Chatgroup
 
 ErrorFactory = Callable[[], ChatgroupError]
 _Step = tuple[Callable[[TransactWrite], None], ErrorFactory]
@@ -27,18 +25,6 @@ BACKOFF_SECONDS = 0.02
 # PynamoDB sends a transaction's items grouped in this order, and DynamoDB returns one
 # cancellation reason per item in the order sent; tests/unit/test_db.py pins it.
 _ORDER = ("check", "delete", "put", "update")
-
-
-@cache
-def _connection() -> Connection:
-    meta = Chatgroup.Meta
-    return Connection(
-        region=meta.region,
-        host=meta.host,
-        connect_timeout_seconds=meta.connect_timeout_seconds,
-        read_timeout_seconds=meta.read_timeout_seconds,
-        max_retry_attempts=meta.max_retry_attempts,
-    )
 
 
 def _unreachable() -> ChatgroupError:

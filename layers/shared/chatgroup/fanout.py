@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from botocore.session import get_session
 
+from chatgroup.clients import create_client
 from chatgroup.connections import connections_of, remove_stale
 from chatgroup.models import Membership, TimelineItem
 from chatgroup.observability import count, logger
@@ -46,7 +46,7 @@ class Frame:
 @cache
 def _management() -> "ApiGatewayManagementApiClient":
     """The @connections API of this stack's WebSocket API (its callback URL), and nothing else."""
-    return get_session().create_client(  # type: ignore[return-value]
+    return create_client(
         "apigatewaymanagementapi",
         region_name=get_settings().region,
         endpoint_url=get_settings().websocket_callback_url,
@@ -69,11 +69,15 @@ def deliver_group(chatgroup_id: str, records: list[Record]) -> int | None:
         for connection_id in connection_ids
     ]
     jobs = [job for job in jobs if job[2]]
+    if not jobs:
+        return None
+    # Created here, once: the posting threads would each create one (botocore sessions are per thread).
+    client = _management()
     with ThreadPoolExecutor(max_workers=POSTERS) as posters:
         # Each post runs in a copy of this thread's context (copied here, before it starts), so that what the
         # context carries, such as the X-Ray segment the posts belong to, reaches the posting threads.
         posts = [
-            posters.submit(contextvars.copy_context().run, _post_all, user, connection, frames)
+            posters.submit(contextvars.copy_context().run, _post_all, client, user, connection, frames)
             for user, connection, frames in jobs
         ]
         undelivered = [index for post in posts if (index := post.result()) is not None]
@@ -154,9 +158,10 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _post_all(user: str, connection_id: str, frames: Iterable[Frame]) -> int | None:
+def _post_all(
+    client: "ApiGatewayManagementApiClient", user: str, connection_id: str, frames: Iterable[Frame]
+) -> int | None:
     """Post the frames in order; stop at a gone connection (forgotten) or a failure (its first record)."""
-    client = _management()
     for frame in frames:
         try:
             client.post_to_connection(ConnectionId=connection_id, Data=frame.data)

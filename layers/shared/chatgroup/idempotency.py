@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from chatgroup.clients import dynamodb_client
 from chatgroup.errors import Conflict
 from chatgroup.groups import create_chatgroup
 from chatgroup.schemas import CreateChatgroupRequest, CreateChatgroupResponse, SentMessage
@@ -29,7 +30,7 @@ _config = IdempotencyConfig(
     payload_validation_jmespath="request",
     expires_after_seconds=24 * 3600,
 )
-_store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table or "")
+_store = DynamoDBPersistenceLayer(get_settings().idempotency_table or "", boto3_client=dynamodb_client())
 
 
 @idempotent_function(data_keyword_argument="call", persistence_store=_store, config=_config)
@@ -60,7 +61,9 @@ _send_config = IdempotencyConfig(
 
 
 # A store per config: Powertools configures a persistence layer with the config of the function it guards.
-_send_store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table or "")
+_send_store = DynamoDBPersistenceLayer(
+    table_name=get_settings().idempotency_table or "", boto3_client=dynamodb_client()
+)
 
 
 @idempotent_function(data_keyword_argument="call", persistence_store=_send_store, config=_send_config)

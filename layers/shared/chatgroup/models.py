@@ -7,9 +7,11 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
+from pynamodb.connection.table import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
+from chatgroup.clients import dynamodb
 from chatgroup.settings import get_settings
 
 _settings = get_settings()
@@ -23,6 +25,19 @@ class _TableMeta:
     max_retry_attempts = 3
 
 
+class _Table(Model):
+    """A model whose table is reached through the connection every table shares (`chatgroup.clients`)."""
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        table = super()._get_connection()
+        shared = dynamodb()
+        if table.connection is not shared:
+            shared.add_meta_table(table.get_meta_table())
+            table.connection = shared
+        return table
+
+
 class ChatgroupsByEvent(GlobalSecondaryIndex["Chatgroup"]):
     """An event's groups, newest first; sparse: a group without an event (or being dismissed) is not in it."""
 
@@ -34,7 +49,7 @@ class ChatgroupsByEvent(GlobalSecondaryIndex["Chatgroup"]):
     created_at = NumberAttribute(range_key=True)
 
 
-class Chatgroup(Model):
+class Chatgroup(_Table):
     """A chat group; `member_count` is the one counter every join and leave conditions on."""
 
     class Meta(_TableMeta):
@@ -67,7 +82,7 @@ class MembershipsByUser(GlobalSecondaryIndex["Membership"]):
     joined_at = NumberAttribute(range_key=True)
 
 
-class Membership(Model):
+class Membership(_Table):
     """One item per (group, member): a join or a leave writes one item, whatever the group's size."""
 
     class Meta(_TableMeta):
@@ -101,7 +116,7 @@ class InboxByChatgroup(GlobalSecondaryIndex["InboxMessage"]):
     created_at = NumberAttribute(range_key=True)
 
 
-class InboxMessage(Model):
+class InboxMessage(_Table):
     """A message in a user's inbox.
 
     `pending_key` is `<type>#<chatgroup_id>#<subject>` for an application (subject: the
@@ -127,7 +142,7 @@ class InboxMessage(Model):
     by_chatgroup = InboxByChatgroup()
 
 
-class QuotaUsage(Model):
+class QuotaUsage(_Table):
     """The quota slots one user holds: each slot is an element of a string set, counted with `size()`.
 
     `groups`: ids of the live groups the user created. `pending`: one `pending_slot` per application
@@ -182,7 +197,7 @@ def message_of_slot(slot: str) -> tuple[str, str]:
     return recipient, key
 
 
-class TimelineItem(Model):
+class TimelineItem(_Table):
     """One item of a group's timeline: a chat message or a membership notice, ordered by `seq`.
 
     `seq` is written in the same transaction that moves the group's `last_seq` to it, so seq n+1
@@ -208,7 +223,7 @@ class TimelineItem(Model):
     members = UnicodeSetAttribute(null=True)
 
 
-class SendRate(Model):
+class SendRate(_Table):
     """How many messages a user sent in one fixed window: one item per (user, window), expired by TTL."""
 
     class Meta(_TableMeta):
@@ -219,7 +234,7 @@ class SendRate(Model):
     expires_at = NumberAttribute(null=True)
 
 
-class UserConnections(Model):
+class UserConnections(_Table):
     """A user's open connections: `connections` maps a connection id to when it was opened (epoch ms)."""
 
     class Meta(_TableMeta):

@@ -7,8 +7,8 @@ from urllib.parse import urlparse
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from botocore.session import get_session
 
+from chatgroup.clients import create_client
 from chatgroup.errors import ServiceUnavailable
 from chatgroup.settings import get_settings
 
@@ -26,7 +26,7 @@ class GroupQueue:
 def _client() -> "SQSClient":
     """A botocore client: PynamoDB already loads botocore, and boto3 would add ~20 ms to a cold start."""
     settings = get_settings()
-    return get_session().create_client(  # type: ignore[return-value]
+    return create_client(
         "sqs",
         region_name=settings.region,
         endpoint_url=settings.sqs_endpoint,

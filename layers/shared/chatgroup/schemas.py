@@ -273,7 +273,23 @@ ClientMessageId = Annotated[
 Seq = Annotated[int, Field(ge=0, le=2**53, description="a seq of the group's timeline")]
 
 
-class CreateChatgroupRequest(BaseModel):
+class Schema(BaseModel):
+    """Every request and response model. Built on first use (defer_build): a function builds the models of
+    its own route, not those of all 17 (docs/decisions/1401-cold-start-and-snapstart.md)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+def build_models() -> None:
+    """Build every model now (before a SnapStart snapshot, so that no restored environment builds one)."""
+    pending = list(Schema.__subclasses__())
+    while pending:
+        model = pending.pop()
+        model.model_rebuild(force=True)
+        pending.extend(model.__subclasses__())
+
+
+class CreateChatgroupRequest(Schema):
     name: Name
     capacity: Capacity
     eventid: ResourceId | None = None
@@ -281,7 +297,7 @@ class CreateChatgroupRequest(BaseModel):
     photo: Photo | None = None
 
 
-class ApplicationDecision(BaseModel):
+class ApplicationDecision(Schema):
     type: Literal["application"]
     choice: Choice
     chatgroup_id: ResourceId
@@ -289,7 +305,7 @@ class ApplicationDecision(BaseModel):
     inbox_message_id: ResourceId | None = None
 
 
-class InvitationDecision(BaseModel):
+class InvitationDecision(Schema):
     type: Literal["invitation"]
     choice: Choice
     chatgroup_id: ResourceId
@@ -297,13 +313,13 @@ class InvitationDecision(BaseModel):
     inbox_message_id: ResourceId | None = None
 
 
-class LeaveRequest(BaseModel):
+class LeaveRequest(Schema):
     type: Literal["leave"]
     chatgroup_id: ResourceId
     who_leave: UserId
 
 
-class ChatgroupChanges(BaseModel):
+class ChatgroupChanges(Schema):
     """What a creator may change; any other key (creator, members, queue) is refused."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
@@ -320,7 +336,7 @@ class ChatgroupChanges(BaseModel):
         return self
 
 
-class UpdateRequest(BaseModel):
+class UpdateRequest(Schema):
     type: Literal["update"]
     chatgroup_id: ResourceId
     attrs: Annotated[
@@ -342,13 +358,13 @@ PutRequest = Annotated[
 ]
 
 
-class DismissRequest(BaseModel):
+class DismissRequest(Schema):
     type: Literal["dismiss"]
     chatgroup_id: ResourceId
     creator_id: UserId
 
 
-class KickoutRequest(BaseModel):
+class KickoutRequest(Schema):
     type: Literal["kickout"]
     chatgroup_id: ResourceId
     who_to_kick_out: UserId
@@ -358,13 +374,13 @@ class KickoutRequest(BaseModel):
 DeleteRequest = Annotated[DismissRequest | KickoutRequest, Field(discriminator="type")]
 
 
-class ApplicationMessageRequest(BaseModel):
+class ApplicationMessageRequest(Schema):
     type: Literal["application"]
     chatgroup_id: ResourceId
     message: Text | None = None
 
 
-class InvitationMessageRequest(BaseModel):
+class InvitationMessageRequest(Schema):
     type: Literal["invitation"]
     chatgroup_id: ResourceId
     who_to_invite: UserId
@@ -377,27 +393,27 @@ InboxCreateRequest = Annotated[
 ]
 
 
-class CreateChatgroupResponse(BaseModel):
+class CreateChatgroupResponse(Schema):
     chatgroup_id: str
     sqs: str = Field(description="ARN of the group's FIFO chat queue")
 
 
-class SqsResponse(BaseModel):
+class SqsResponse(Schema):
     sqs: str = Field(description="ARN of the group's FIFO chat queue")
 
 
-class ResultResponse(BaseModel):
+class ResultResponse(Schema):
     result: Literal["OK"] = "OK"
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(Schema):
     """The service's refusal: why, in a sentence."""
 
     result: Literal["fail"] = "fail"
     reason: str
 
 
-class GatewayError(BaseModel):
+class GatewayError(Schema):
     """API Gateway's own refusal, before any function runs (its body is not the service's to shape)."""
 
     message: str
@@ -408,7 +424,7 @@ def _is_none(value: Any) -> bool:
     return value is None
 
 
-class ChatgroupView(BaseModel):
+class ChatgroupView(Schema):
     """A group as the seed's GET returns it (with `MemberList`), or as a listing shows it (with `MemberCount`)."""
 
     ChatgroupID: str
@@ -432,11 +448,11 @@ class ChatgroupView(BaseModel):
     LastSeq: int = Field(description="seq of the newest item of the group's timeline; 0 before the first")
 
 
-class InboxCreateResponse(BaseModel):
+class InboxCreateResponse(Schema):
     inbox_message_id: str
 
 
-class InboxMessageView(BaseModel):
+class InboxMessageView(Schema):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
     inbox_message_id: str
@@ -447,28 +463,28 @@ class InboxMessageView(BaseModel):
     timestamp: str
 
 
-class InboxPage(BaseModel):
+class InboxPage(Schema):
     messages: list[InboxMessageView]
     next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
 
 
-class ChatgroupPage(BaseModel):
+class ChatgroupPage(Schema):
     chatgroups: list[ChatgroupView] = Field(description="each with MemberCount, not MemberList")
     next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
 
 
-class SendMessageRequest(BaseModel):
+class SendMessageRequest(Schema):
     text: MessageText
     client_msg_id: ClientMessageId | None = None
 
 
-class SentMessage(BaseModel):
+class SentMessage(Schema):
     message_id: str
     seq: int
     created_at: str = Field(description="when the message was stored, ISO 8601 UTC")
 
 
-class MessageItem(BaseModel):
+class MessageItem(Schema):
     """A chat message of the timeline."""
 
     type: Literal["message"] = "message"
@@ -480,7 +496,7 @@ class MessageItem(BaseModel):
     created_at: str
 
 
-class NoticeItem(BaseModel):
+class NoticeItem(Schema):
     """A membership change in the timeline: joined, left, kicked, banned, transferred or updated (with `changes`)."""
 
     type: Literal["notice"] = "notice"
@@ -499,7 +515,7 @@ class NoticeItem(BaseModel):
 TimelineView = Annotated[MessageItem | NoticeItem, Field(discriminator="type")]
 
 
-class MessagesPage(BaseModel):
+class MessagesPage(Schema):
     messages: list[TimelineView] = Field(description="in ascending seq")
     has_more: bool = Field(
         description="without a cursor or with before_seq: older items exist; with after_seq: newer items exist"
