@@ -64,6 +64,7 @@ class FanOutResult:
             "p50_ms": round(statistics.median(self.latencies_ms), 1) if self.latencies_ms else None,
             "p99_ms": round(_p99(self.latencies_ms), 1) if self.latencies_ms else None,
             "samples": len(self.latencies_ms),
+            "send_calls": [call.label for call in self.send],
             "send_write_units": sum(write.total for call in self.send for write in call.writes),
             "send_read_units": sum(call.read_units for call in self.send),
         }

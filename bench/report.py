@@ -158,12 +158,17 @@ def fan_out(rows: list[dict[str, Any]]) -> str:
 
 
 def fan_out_calls(rows: list[dict[str, Any]]) -> str:
-    """The calls of one fan-out invocation, as counted."""
+    """The calls of one fan-out invocation, as counted, and those of the send that fed it."""
     body = [
-        [f"{row['members']:,}", row["messages_per_batch"], ", ".join(f"{n} {c}" for c, n in row["calls"].items())]
+        [
+            f"{row['members']:,}",
+            row["messages_per_batch"],
+            ", ".join(f"{n} {c}" for c, n in row["calls"].items()),
+            f"{', '.join(row['send_calls'])}: {row['send_write_units']} WCU, {row['send_read_units']:g} RCU",
+        ]
         for row in rows
     ]
-    return table(["members", "messages per batch", "calls of one fan-out invocation"], body)
+    return table(["members", "messages per batch", "calls of one fan-out invocation", "the send before it"], body)
 
 
 def cost(fan_out_rows: list[dict[str, Any]]) -> list[str]:
