@@ -93,14 +93,15 @@ e2e: install
 build-host: install
 	$(BIN)/python -m devstack.build .aws-sam/build-host
 
-# Cold start, AWS calls per operation, write cost vs group size, local throughput: one run, side by side.
-# Prints the tables, writes bench/results.json and docs/BENCHMARKS.md (+ plots). BENCH_ARGS=--quick to try it.
+# Cold start, AWS calls per operation, write cost vs group size, the chat fan-out and its cost: one run, side by
+# side. Prints the tables, writes docs/BENCHMARKS.md (+ plots, results.json in docs/benchmarks/). BENCH_ARGS=--quick
+# to try it.
 .PHONY: bench
 bench: install $(VENV)/.bench-installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-$(VENV)/.bench-installed: $(VENV)/.installed bench/requirements.txt
-	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+$(VENV)/.bench-installed: $(VENV)/.installed bench/plot-requirements.txt
+	$(BIN)/python -m pip install --quiet -r bench/plot-requirements.txt
 	touch $@
 
 # Schemathesis against a local stack of its own, long: FUZZ_EXAMPLES fuzzed cases per operation (plus its

@@ -1,13 +1,14 @@
-"""`python -m bench`: run every part, print the tables, write bench/results.json and docs/BENCHMARKS.md.
+"""`python -m bench`: run every part, print the tables, write docs/benchmarks/results.json and docs/BENCHMARKS.md.
 
-    python -m bench [--quick] [--only calls,writecost,coldstart,http] [--reference OLD.json]
+    python -m bench [--quick] [--only calls,writecost,fanout,coldstart] [--reference OLD.json]
 
-The in-process parts (AWS calls, write cost) run first against an embedded moto started here;
-the cold starts run in fresh child processes; the HTTP part starts the local stack as a child.
+The in-process parts (AWS calls, write cost, fan-out) run first against an embedded moto started
+here; the cold starts run in fresh child processes.
 """
 
 import argparse
-import importlib.util
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -18,21 +19,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, http_load, operations, report, stack, writecost
+from bench import coldstart, fanout, operations, report, stack, writecost
 from bench.awscalls import Recorder
 from bench.lambda_env import lambda_python
+from devstack import plumbing
+from devstack.aws import dynamodb
 
-PARTS = ("calls", "writecost", "coldstart", "http")
-RESULTS = Path(__file__).with_name("results.json")
+PARTS = ("calls", "writecost", "fanout", "coldstart")
 DOCUMENT = stack.ROOT / "docs" / "BENCHMARKS.md"
+RESULTS = DOCUMENT.parent / "benchmarks" / "results.json"
 PLOTS = {"write_cost": "benchmarks/write-cost.png", "cold_start": "benchmarks/cold-start.png"}
-HTTP_NOTE = (
-    "A regression figure, not a capacity claim: API Gateway, every function and the embedded AWS run in one "
-    "Python process on this machine and moto's request handling dominates; the local gateway runs one request "
-    "per function at a time (one warm execution environment), so concurrency 8 raises latency rather than "
-    "throughput. One new loopback connection per request; each phase bounded by its request count and "
-    f"{http_load.PHASE_SECONDS:.0f} s."
-)
 
 
 @dataclass(frozen=True)
@@ -41,7 +37,8 @@ class Options:
     rounds: int
     breakdown_runs: int
     sizes: tuple[int, ...]
-    load: http_load.Load
+    fan_out_sizes: tuple[int, ...]
+    messages: int
     reference: Path | None
     output: Path
     document: Path | None
@@ -53,6 +50,7 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {', '.join(PARTS)}")
     parser.add_argument("--rounds", type=int, help="interleaved cold-start runs per function (default 20)")
     parser.add_argument("--sizes", default="10,100,1000", help="group sizes for the write cost")
+    parser.add_argument("--fan-out-sizes", default="10,20,50,100,1000", help="connected members for the fan-out")
     parser.add_argument("--reference", type=Path, help="an earlier results.json to show cold start 'before' from")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--no-document", action="store_true", help="leave docs/BENCHMARKS.md and its plots alone")
@@ -66,7 +64,8 @@ def parse(argv: list[str] | None) -> Options:
         rounds=args.rounds or (3 if quick else 20),
         breakdown_runs=1 if quick else 3,
         sizes=tuple(int(size) for size in args.sizes.split(",")),
-        load=http_load.Load(get_requests=40, accept_requests=20) if quick else http_load.Load(),
+        fan_out_sizes=tuple(int(size) for size in args.fan_out_sizes.split(",")),
+        messages=3 if quick else 20,
         reference=args.reference or (args.output if args.output.exists() else None),
         output=args.output,
         document=None if args.no_document else DOCUMENT,
@@ -74,20 +73,28 @@ def parse(argv: list[str] | None) -> Options:
 
 
 def in_process_parts(options: Options, endpoint: str) -> dict[str, Any]:
-    """AWS calls per operation and write cost, through the handlers in this process, against a fresh moto."""
+    """AWS calls per operation, write cost and fan-out, through the handlers in this process, against a fresh moto.
+
+    The functions' own output (Powertools' metrics documents) is dropped, so that the tables stay readable."""
     results: dict[str, Any] = {}
-    if "calls" not in options.parts and "writecost" not in options.parts:
+    if not {"calls", "writecost", "fanout"} & set(options.parts):
         return results
-    api = stack.Api()
-    inspect = stack.raw_client("dynamodb", endpoint)
-    recorder = Recorder(inspect)
-    with recorder.installed():
-        if "calls" in options.parts:
-            stack.reset_aws(endpoint)
-            results["aws_calls"] = [result.as_dict() for result in operations.run_flow(api, recorder)]
-        if "writecost" in options.parts:
-            stack.reset_aws(endpoint)
-            results["write_cost"] = write_cost_part(writecost.run(api, recorder, inspect, options.sizes), options.sizes)
+    with contextlib.redirect_stdout(io.StringIO()):
+        api = stack.Api()
+        inspect = dynamodb(endpoint)
+        recorder = Recorder(inspect)
+        with recorder.installed():
+            if "calls" in options.parts:
+                plumbing.reset_aws(endpoint)
+                results["aws_calls"] = [result.as_dict() for result in operations.run_flow(api, recorder)]
+            if "writecost" in options.parts:
+                plumbing.reset_aws(endpoint)
+                costs = writecost.run(api, recorder, inspect, options.sizes)
+                results["write_cost"] = write_cost_part(costs, options.sizes)
+            if "fanout" in options.parts:
+                plumbing.reset_aws(endpoint)
+                rows = fanout.run(api, recorder, inspect, endpoint, options.fan_out_sizes, options.messages)
+                results["fan_out"] = [row.as_dict() for row in rows]
     return results
 
 
@@ -99,23 +106,6 @@ def write_cost_part(costs: list[writecost.Cost], sizes: tuple[int, ...]) -> dict
         "constant": writecost.constant_in_size(costs),
         "model": "computed from item sizes (bench/itemsize.py): moto does not report consumed capacity",
     }
-
-
-def http_part(options: Options, environment: dict[str, str]) -> dict[str, Any]:
-    """The local stack over HTTP, or why it could not be measured."""
-    if importlib.util.find_spec("devstack.run") is None:
-        return {
-            "status": "pending",
-            "note": "devstack has no `run` module yet (`python -m devstack.run`)",
-            "results": [],
-        }
-    log = stack.ROOT / ".local" / "bench" / "http-stack.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        phases = http_load.run(options.load, log, environment)
-    except stack.BenchError as failure:
-        return {"status": "failed", "note": str(failure), "results": []}
-    return {"status": "ok", "note": HTTP_NOTE, "results": phases}
 
 
 def run_info(started: float) -> dict[str, Any]:
@@ -147,25 +137,23 @@ def reference_of(path: Path | None) -> dict[str, Any] | None:
 def main(argv: list[str] | None = None) -> int:
     options = parse(argv)
     started = time.monotonic()
-    environment = dict(os.environ)
     stack.use_layer()
     # One embedded AWS for every in-process part: the functions' code binds its endpoint when first imported.
-    with stack.embedded_aws() as endpoint:
+    with plumbing.embedded_aws() as endpoint:
         stack.point_process_at(endpoint)
         results = in_process_parts(options, endpoint)
         if "coldstart" in options.parts:
             results["cold_start"] = coldstart.run(lambda_python(), options.rounds, options.breakdown_runs, endpoint)
             results["cold_start_reference"] = reference_of(options.reference)
-    if "http" in options.parts:
-        results["http"] = http_part(options, environment)
     results["run"] = run_info(started)
     return publish(results, options)
 
 
 def publish(results: dict[str, Any], options: Options) -> int:
-    """Print, then write results.json, the plots and the document; fail when a figure misses its mark."""
+    """Print, then write results.json, the plots and the document."""
     results = {key: value for key, value in results.items() if value is not None}
     print(report.terminal(results))
+    options.output.parent.mkdir(parents=True, exist_ok=True)
     options.output.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {options.output}")
     if options.document is not None:
@@ -180,7 +168,7 @@ def publish(results: dict[str, Any], options: Options) -> int:
             drawn["cold_start"] = PLOTS["cold_start"]
         report.update_document(options.document, report.render(results, drawn))
         print(f"wrote {options.document}")
-    return 1 if results.get("http", {}).get("status") == "failed" else 0
+    return 0
 
 
 if __name__ == "__main__":

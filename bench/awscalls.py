@@ -7,9 +7,11 @@ started counting (PynamoDB and `chatgroup.queues` cache theirs). Retries are rea
 response metadata (`RetryAttempts`), so a call retried by botocore is one call with attempts > 1.
 
 For DynamoDB writes the recorder reads each written item before and after the call, with a
-client of its own whose calls are not counted, and bills it with `bench.itemsize`.
+client of its own whose calls are not counted, and bills it with `bench.itemsize`; for reads it
+reads again, whole (without the call's projection or filter), what the call read, and bills that.
 """
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,10 +22,12 @@ from unittest import mock
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from bench.itemsize import Item, TableSpec, WriteCost, table_specs, write_cost
+from bench.itemsize import Item, TableSpec, WriteCost, item_size, read_units, table_specs, write_cost
 from devstack.aws_calls import outside_any_function
 
 WRITE_OPERATIONS = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
+_PLACEHOLDER = re.compile(r"[#:]\w+")
+"""An expression attribute name (#n) or value (:v) in a key condition."""
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Call:
     attempts: int
     ok: bool
     writes: list[WriteCost] = field(default_factory=list)
+    read_units: float = 0.0
 
     @property
     def label(self) -> str:
@@ -98,12 +103,43 @@ class Recorder:
         else:
             call.ok = True
             call.attempts += result.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+            if service == "dynamodb" and self._inspect is not None:
+                call.read_units = self._read_cost(operation, params)
             return result
         finally:
             call.writes = self._bill(targets, before)
             with self._lock:
                 if self._calls is not None:
                     self._calls.append(call)
+
+    def _read_cost(self, operation: str, params: dict[str, Any]) -> float:
+        """Read units of a successful read, from the whole items it read (0 for any other call)."""
+        consistent = bool(params.get("ConsistentRead"))
+        if operation == "GetItem":
+            found = self._quietly(lambda: self._inspect.get_item(TableName=params["TableName"], Key=params["Key"]))
+            return read_units([item_size(found.get("Item"))], consistent=consistent, per_item=True)
+        if operation == "BatchGetItem":
+            return sum(self._batch_read_cost(table, request) for table, request in params["RequestItems"].items())
+        if operation == "Query":
+            query = _whole_items_of(params)
+            items = self._quietly(lambda: self._inspect.query(**query))["Items"]
+            return read_units([item_size(item) for item in items], consistent=consistent, per_item=False)
+        return 0.0
+
+    def _batch_read_cost(self, table: str, request: dict[str, Any]) -> float:
+        found = self._quietly(lambda: self._inspect.batch_get_item(RequestItems={table: {"Keys": request["Keys"]}}))
+        sizes = [item_size(item) for item in found["Responses"].get(table, [])]
+        missing = len(request["Keys"]) - len(sizes)
+        return read_units([*sizes, *([0] * missing)], consistent=bool(request.get("ConsistentRead")), per_item=True)
+
+    def _quietly(self, read: Callable[[], Any]) -> Any:
+        """A read of the bench's own client, neither counted nor logged as a function's call."""
+        self._quiet.on = True
+        try:
+            with outside_any_function():
+                return read()
+        finally:
+            self._quiet.on = False
 
     def _bill(self, targets: list[_Target], before: list[Item | None]) -> list[WriteCost]:
         """Price each written item from its image before the call and now (a failed write still costs)."""
@@ -136,12 +172,9 @@ class Recorder:
 
     def _image(self, target: _Target) -> Item | None:
         """The item as stored now, read consistently by the bench's own client, uncounted."""
-        self._quiet.on = True
-        try:
-            with outside_any_function():
-                found = self._inspect.get_item(TableName=target.table, Key=target.key, ConsistentRead=True)
-        finally:
-            self._quiet.on = False
+        found = self._quietly(
+            lambda: self._inspect.get_item(TableName=target.table, Key=target.key, ConsistentRead=True)
+        )
         item: Item | None = found.get("Item")
         return item
 
@@ -156,3 +189,16 @@ def _tables_of(params: dict[str, Any]) -> tuple[str, ...]:
     if "RequestItems" in params:
         return tuple(sorted(params["RequestItems"]))
     return ()
+
+
+def _whole_items_of(query: dict[str, Any]) -> dict[str, Any]:
+    """The same Query (same page) without its projection or filter: the items DynamoDB read, whole."""
+    condition = query["KeyConditionExpression"]
+    used = set(_PLACEHOLDER.findall(condition))
+    names = ("TableName", "IndexName", "ExclusiveStartKey", "Limit")
+    kept: dict[str, Any] = {name: query[name] for name in names if name in query}
+    kept |= {"KeyConditionExpression": condition, "ScanIndexForward": query.get("ScanIndexForward", True)}
+    for placeholders in ("ExpressionAttributeNames", "ExpressionAttributeValues"):
+        if named := {key: value for key, value in query.get(placeholders, {}).items() if key in used}:
+            kept[placeholders] = named
+    return kept

@@ -1,7 +1,15 @@
-"""DynamoDB write capacity as DynamoDB bills it, computed from item sizes.
+"""DynamoDB read and write capacity as DynamoDB bills it, computed from item sizes.
 
 moto answers ReturnConsumedCapacity with fixed placeholders (1.0 for any single write and
-nothing at all for TransactWriteItems), so the bench computes the units itself:
+nothing at all for TransactWriteItems), so the bench computes the units itself. Reads:
+
+- a GetItem, and each key of a BatchGetItem, costs one read unit per started 4 KB of its item
+  (a key with no item still costs one), half of that when eventually consistent;
+- a Query costs one read unit per started 4 KB of the items it reads, summed before rounding,
+  half when eventually consistent; a projection or a filter does not lower it (DynamoDB reads
+  whole items, then drops what the filter or projection leaves out).
+
+Writes:
 
 - an item's size is the sum of its attribute names' UTF-8 lengths and its values' sizes
   (a number: 1 byte per two significant digits, plus 1);
@@ -24,6 +32,7 @@ from devstack.template import load_template, table_definitions
 
 Item = Mapping[str, Mapping[str, Any]]
 KB = 1024
+READ_KB = 4 * KB
 
 
 def value_size(value: Mapping[str, Any]) -> int:
@@ -64,6 +73,14 @@ def item_size(item: Item | None) -> int:
 def units(size: int) -> int:
     """Write units of one write: a started KB costs a whole unit, and even an empty write costs one."""
     return max(1, math.ceil(size / KB))
+
+
+def read_units(sizes: list[int], *, consistent: bool, per_item: bool) -> float:
+    """Read units of one read request: per item (GetItem, BatchGetItem) or over the sum of sizes (Query)."""
+    factor = 1.0 if consistent else 0.5
+    if per_item:
+        return factor * sum(max(1, math.ceil(size / READ_KB)) for size in sizes)
+    return factor * max(1, math.ceil(sum(sizes) / READ_KB))
 
 
 @dataclass(frozen=True)

@@ -96,25 +96,30 @@ MINIMUMS: dict[str, Minimum] = {
     "list event": Minimum(("dynamodb.Query",), "one page of the event's groups (the index projects them whole)"),
     "dismiss": Minimum(
         (
+            "dynamodb.Query",
             "dynamodb.TransactWriteItems",
             "dynamodb.Query",
-            "dynamodb.Query",
             "dynamodb.BatchWriteItem",
+            "dynamodb.TransactWriteItems",
             "sqs.DeleteQueue",
             "dynamodb.DeleteItem",
         ),
-        "mark it dismissed and give the creator's quota slot back (one transaction), list members and pending "
-        "messages, remove them and write the notices (one batch per 25 items), delete the queue, then the group",
+        "list the members, then mark it dismissed with the timeline notice naming them and give the creator's "
+        "quota slot back (one transaction); list pending messages; the members' removal and their notices (one "
+        "batch per 25 items); the pending messages with their senders' quota slots (one transaction per 100); "
+        "delete the queue, then the group",
     ),
 }
 
 EXTRA_REASONS: dict[str, str] = {
     "dynamodb.GetItem": "the group is read first (access.load_group) for an early 404/403 and the creator; "
     "the write's own conditions enforce the rules (refusal_of explains a refusal after the fact). A create "
-    "reads the caller's quota item first, so that a user at the limit is refused before a queue is made",
+    "reads the caller's quota item first, so that a user at the limit is refused before a queue is made; a "
+    "dismissal reads the group again inside its mark",
+    "dynamodb.Query": "a dismissal lists the members twice: for the mark's notice, and again for the cleanup",
     "dynamodb.BatchGetItem": "a dismissal reads the pending messages' senders, whose quota slots it gives back",
-    "dynamodb.BatchWriteItem": "notices, members and pending messages each get their own batch_write, so a "
-    "small group pays one BatchWriteItem per kind where one batch of at most 25 items would do",
+    "dynamodb.BatchWriteItem": "the notices and the members' removal each get their own batch_write, so a "
+    "small group pays two BatchWriteItem where one batch of at most 25 items would do",
     "dynamodb.TransactWriteItems": "a transaction retried after a TransactionConflict (db.Transaction.commit)",
 }
 

@@ -8,20 +8,23 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tabulate import tabulate
+
+from bench import costs
+
 START = "<!-- bench:results:start -->"
 END = "<!-- bench:results:end -->"
 _DOC_HEAD = """# Benchmarks
 
-`make bench` measures cold start, AWS calls per operation, write cost vs group size and local
-throughput, side by side in one run; the block below is rewritten by each run.
+`make bench` measures cold start, AWS calls per operation, write cost vs group size and the chat
+fan-out, side by side in one run; the block below is rewritten by each run.
 
 """
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
+    """A Markdown (GitHub) table, which reads as well in a terminal as in docs/BENCHMARKS.md."""
+    return str(tabulate(list(rows), headers=list(header), tablefmt="github", disable_numparse=True))
 
 
 def _short(name: str) -> str:
@@ -100,29 +103,6 @@ def our_imports(part: dict[str, Any]) -> str:
     return "\n\n".join(sections)
 
 
-def experiments(part: dict[str, Any]) -> str:
-    functions = part["functions"]
-    header = ["variant", *(f"{_short(f)} ms (saving, ratio)" for f in functions), "proposal"]
-    rows = [
-        [
-            row["variant"],
-            *(
-                f"{cell['median_ms']:.0f} ({cell['saving_ms']:+.0f}, {cell['ratio']:.2f}x)"
-                for cell in (row["functions"][f] for f in functions)
-            ),
-            row["proposal"],
-        ]
-        for row in part["variants"]
-    ]
-    note = (
-        f"Baseline {part['baseline_ms']:.0f} ms; {part['rounds']} interleaved runs; saving = median over runs of "
-        "(control - variant) in the same round, so positive is faster."
-    )
-    if part["not_applicable"]:
-        note += f" Not applicable to the current code: {', '.join(part['not_applicable'])}."
-    return note + "\n\n" + table(header, rows)
-
-
 def aws_calls(rows: list[dict[str, Any]]) -> str:
     body = [
         [
@@ -157,12 +137,12 @@ def write_cost(part: dict[str, Any]) -> str:
     sizes = part["sizes"]
     rows = []
     for operation in part["operations"]:
-        costs = {r["size"]: r for r in part["results"] if r["operation"] == operation}
-        largest = costs[sizes[-1]]["by_table"]
+        by_size = {r["size"]: r for r in part["results"] if r["operation"] == operation}
+        largest = by_size[sizes[-1]]["by_table"]
         rows.append(
             [
                 operation,
-                *(costs[size]["wcu"] for size in sizes),
+                *(by_size[size]["wcu"] for size in sizes),
                 "yes" if part["constant"][operation] else "**no**",
                 ", ".join(f"{name} {units}" for name, units in largest.items()),
             ]
@@ -171,13 +151,48 @@ def write_cost(part: dict[str, Any]) -> str:
     return table(header, rows)
 
 
-def http(part: dict[str, Any]) -> str:
-    if part["status"] != "ok":
-        return f"**{part['status']}**: {part['note']}"
-    rows = [
-        [r["operation"], r["concurrency"], r["requests"], r["rps"], r["p50_ms"], r["p99_ms"]] for r in part["results"]
+def fan_out(rows: list[dict[str, Any]]) -> str:
+    """Calls and read units per message beside the minimum, and the local latency, per group size."""
+    body = [
+        [
+            f"{row['members']:,}",
+            row["messages_per_batch"],
+            f"{row['calls_per_message']:g} (min {row['minimum_calls_per_message']:g})",
+            f"{row['read_units_per_message']:g} (min {row['minimum_read_units_per_message']:g})",
+            ", ".join(f"+{n} {label}" for label, n in row["above_minimum"].items()) or "—",
+            "—" if row["p50_ms"] is None else f"{row['p50_ms']:.0f} / {row['p99_ms']:.0f} ({row['samples']} sends)",
+        ]
+        for row in rows
     ]
-    return part["note"] + "\n\n" + table(["operation", "concurrency", "requests", "req/s", "p50 ms", "p99 ms"], rows)
+    header = ["members", "messages per batch", "calls per message", "RCU per message", "above the minimum"]
+    return table([*header, "local p50 / p99 ms"], body)
+
+
+def fan_out_calls(rows: list[dict[str, Any]]) -> str:
+    """The calls of one fan-out invocation, as counted, and those of the send that fed it."""
+    body = [
+        [
+            f"{row['members']:,}",
+            row["messages_per_batch"],
+            ", ".join(f"{n} {c}" for c, n in row["calls"].items()),
+            f"{', '.join(row['send_calls'])}: {row['send_write_units']} WCU, {row['send_read_units']:g} RCU",
+        ]
+        for row in rows
+    ]
+    return table(["members", "messages per batch", "calls of one fan-out invocation", "the send before it"], body)
+
+
+def cost(fan_out_rows: list[dict[str, Any]]) -> list[str]:
+    """The price list, then what a message and a monthly active user cost."""
+    made = costs.tables(fan_out_rows)
+    return [
+        "#### List prices",
+        table(*made["prices"]),
+        "#### Per message, every member connected (µ$ = millionths of a dollar)",
+        table(*made["per_message"]),
+        "#### Per monthly active user",
+        table(*made["per_mau"]),
+    ]
 
 
 def render(results: dict[str, Any], plots: dict[str, str]) -> str:
@@ -192,15 +207,15 @@ def render(results: dict[str, Any], plots: dict[str, str]) -> str:
         sections += ["### 1. Cold start", cold_start(part, results.get("cold_start_reference"))]
         sections += [f"![cold start]({plots['cold_start']})"] if "cold_start" in plots else []
         sections += ["#### Where the import time goes", breakdown(part), our_imports(part)]
-    if "cold_start_experiments" in results:
-        sections += ["#### Proposals, measured on scratch copies", experiments(results["cold_start_experiments"])]
     if "aws_calls" in results:
         sections += ["### 2. AWS calls per operation", aws_calls(results["aws_calls"])]
     if "write_cost" in results:
         sections += ["### 3. Write cost vs group size", write_cost(results["write_cost"])]
         sections += [f"![write cost]({plots['write_cost']})"] if "write_cost" in plots else []
-    if "http" in results:
-        sections += ["### 4. Local stack over HTTP", http(results["http"])]
+    if "fan_out" in results:
+        rows = results["fan_out"]
+        sections += ["### 4. Fan-out per chat message", fan_out(rows), fan_out_calls(rows)]
+        sections += ["### 5. Cost", *cost(rows)]
     return "\n\n".join(sections)
 
 
@@ -209,14 +224,12 @@ def terminal(results: dict[str, Any]) -> str:
     parts = []
     if "cold_start" in results:
         parts += ["COLD START", cold_start(results["cold_start"], results.get("cold_start_reference"))]
-    if "cold_start_experiments" in results:
-        parts += ["COLD START PROPOSALS", experiments(results["cold_start_experiments"])]
     if "aws_calls" in results:
         parts += ["AWS CALLS PER OPERATION", aws_calls_short(results["aws_calls"])]
     if "write_cost" in results:
         parts += ["WRITE COST VS GROUP SIZE", write_cost(results["write_cost"])]
-    if "http" in results:
-        parts += ["LOCAL STACK OVER HTTP", http(results["http"])]
+    if "fan_out" in results:
+        parts += ["FAN-OUT PER CHAT MESSAGE", fan_out(results["fan_out"]), "COST", *cost(results["fan_out"])[1::2]]
     return "\n\n".join(parts)
 
 

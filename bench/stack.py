@@ -1,70 +1,37 @@
-"""The stack as the bench drives it: template.yaml's environment, an embedded moto, handlers by route.
+"""The stack as the bench drives it: the functions' environment, an embedded moto, handlers by route.
 
 The functions' handlers run in this process, called with API Gateway proxy events, so that a
 measured operation is exactly what a request does (validation, domain, AWS calls) without HTTP.
+The plumbing (ports, environment, embedded AWS) is the tests' and the local stack's: `devstack.plumbing`.
 """
 
 import json
 import os
-import socket
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import boto3
-import requests
-
+from devstack.aws import FAKE_CREDENTIALS, REGION
 from devstack.code import Code, load_functions
 from devstack.gateway import Router
-from devstack.lambda_runtime import proxy_event
-from devstack.template import (
-    ROOT,
-    functions,
-    load_template,
-    parameter_defaults,
-    resolve,
-    table_definitions,
-)
+from devstack.lambda_runtime import LocalFunction, proxy_event
+from devstack.plumbing import functions_environment, run_functions_here
+from devstack.template import ROOT, functions, load_template
+
+__all__ = ["FAKE_CREDENTIALS", "LAYER", "REGION", "ROOT", "Api", "BenchError", "function_environment"]
 
 LAYER = ROOT / "layers" / "shared"
-REGION = "us-east-1"
-FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
 class BenchError(RuntimeError):
     """The bench could not measure what it set out to: a step of a scripted flow was refused."""
 
 
-class _LocalNames(dict[str, str]):
-    """References resolved as the tests resolve them; one the bench has no local name for keeps its own name."""
-
-    def __missing__(self, key: str) -> str:
-        return key
-
-
-def local_refs() -> dict[str, str]:
-    template = load_template()
-    return _LocalNames(
-        parameter_defaults(template) | {logical_id: logical_id for logical_id in table_definitions(template)}
-    )
-
-
 def function_environment() -> dict[str, str]:
     """The variables template.yaml gives the functions, tables named by their logical ids (as the tests name them)."""
-    refs = local_refs()
-    environment: dict[str, str] = {}
-    for spec in functions(load_template()).values():
-        environment |= {name: str(resolve(value, refs)) for name, value in spec.environment.items()}
-    return environment
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return functions_environment()
 
 
 def use_layer() -> None:
@@ -74,56 +41,17 @@ def use_layer() -> None:
 
 
 def point_process_at(endpoint: str) -> None:
-    """Set this process's environment as the tests do, before anything imports `chatgroup`.
+    """Run the functions in this process against the embedded AWS, before anything imports `chatgroup`.
 
     Powertools' tracing and metrics are off (no X-Ray daemon; metrics would print to stdout) and
-    its logger says only warnings, so that the bench's own output stays readable.
+    its logger says only warnings, so that the bench's own output stays readable. The fan-out's
+    @connections calls go to the embedded AWS, which accepts PostToConnection (no socket behind it).
     """
     os.environ.update(
-        FAKE_CREDENTIALS
-        | function_environment()
-        | {
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-        }
+        POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING"
     )
-
-
-@contextmanager
-def embedded_aws() -> Iterator[str]:
-    """The embedded AWS of `make run` and the tests, on a free loopback port; yields its endpoint."""
-    from devstack.aws import EmbeddedAws
-
-    server = EmbeddedAws(port=0)
-    server.start()
-    try:
-        yield server.endpoint_url
-    finally:
-        server.stop()
-
-
-def reset_aws(endpoint: str) -> None:
-    """Empty the embedded AWS and create template.yaml's tables again, so each part starts from nothing."""
-    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
-    dynamodb = raw_client("dynamodb", endpoint)
-    for definition in table_definitions(load_template()).values():
-        dynamodb.create_table(**definition)
-
-
-def raw_client(service: str, endpoint: str) -> Any:
-    """A client of the bench's own, for setting up and inspecting state; its calls are never counted."""
-    sdk: Any = boto3
-    return sdk.client(
-        service,
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+    run_functions_here(endpoint)
+    os.environ["WEBSOCKET_CALLBACK_URL"] = endpoint
 
 
 @dataclass(frozen=True)
@@ -181,7 +109,12 @@ class Api:
 
 
 @cache
-def _router() -> Router:
+def loaded_functions() -> dict[str, LocalFunction]:
     """Each function's module is imported once, as one warm Lambda execution environment would hold it."""
     template = load_template()
-    return Router(load_functions(template, functions(template).values(), Code()).values())
+    return load_functions(template, functions(template).values(), Code())
+
+
+@cache
+def _router() -> Router:
+    return Router(loaded_functions().values())

@@ -21,6 +21,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 
+from bench.report import table
 from devstack import faithful_aws
 from devstack.template import load_template, table_definitions
 
@@ -124,12 +125,13 @@ def measure(size: int, rounds: int) -> dict[tuple[str, str], float]:
 
 def main() -> None:
     options = parse()
-    print(f"{'items':>8} {'outcome':<10} {'moto CPU ms':>12} {'faithful CPU ms':>16} {'ratio':>7}")
+    rows = []
     for size in (int(size) for size in options.sizes.split(",")):
         medians = measure(size, options.rounds)
         for outcome in ("committed", "cancelled"):
             before, after = medians[("moto", outcome)], medians[("faithful", outcome)]
-            print(f"{size:>8} {outcome:<10} {before:>12.2f} {after:>16.2f} {before / after:>6.1f}x")
+            rows.append([size, outcome, f"{before:.2f}", f"{after:.2f}", f"{before / after:.1f}x"])
+    print(table(["items", "outcome", "moto CPU ms", "faithful CPU ms", "ratio"], rows))
 
 
 if __name__ == "__main__":

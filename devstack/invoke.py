@@ -17,10 +17,11 @@ from contextlib import ExitStack, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from devstack.aws import ACCOUNT_ID, REGION, STACK_NAME, EmbeddedAws, create_tables
+from devstack.aws import create_tables
 from devstack.code import Code, CodeUnavailable, configure_process, load_functions
+from devstack.plumbing import embedded_aws, local_names
 from devstack.stackfile import StackNotRunning, running_stack, stack_file
-from devstack.template import UnsupportedTemplate, functions, load_template, local_refs
+from devstack.template import UnsupportedTemplate, functions, load_template
 
 
 class InvokeError(Exception):
@@ -73,7 +74,7 @@ def invoke(logical_id: str, event: dict[str, Any], code: Code) -> Any:
     code.check(template, [spec])
     with ExitStack() as running:
         endpoint_url = _aws(template, running)
-        refs = local_refs(template, stack_name=STACK_NAME, region=REGION, account_id=ACCOUNT_ID)
+        refs = local_names(template)
         configure_process([spec], refs, endpoint_url)
         with redirect_stdout(sys.stderr):
             function = load_functions(template, [spec], code)[logical_id]
@@ -95,11 +96,9 @@ def _aws(template: dict[str, Any], running: ExitStack) -> str:
     else:
         print(f"Using the running local stack's AWS at {stack.aws_endpoint_url}", file=sys.stderr)
         return stack.aws_endpoint_url
-    aws = EmbeddedAws(port=0)
-    running.callback(aws.stop)
-    aws.start()
-    create_tables(aws.endpoint_url, template)
-    return aws.endpoint_url
+    endpoint_url = running.enter_context(embedded_aws())
+    create_tables(endpoint_url, template)
+    return endpoint_url
 
 
 if __name__ == "__main__":

@@ -13,8 +13,9 @@ from typing import Any
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 
-from devstack.lambda_runtime import prepend_to_path, shared_environment
-from devstack.template import ROOT, functions, layer_sources, load_template, local_refs
+from devstack.lambda_runtime import prepend_to_path
+from devstack.plumbing import functions_environment
+from devstack.template import ROOT, functions, layer_sources, load_template
 
 DOCUMENT = ROOT / "docs" / "openapi.json"
 SECURITY_SCHEME = "CognitoUserPool"
@@ -24,8 +25,7 @@ def build() -> dict[str, Any]:
     """Import every function as Lambda would and merge the OpenAPI documents of their resolvers."""
     template = load_template()
     specs = functions(template)
-    refs = local_refs(template, stack_name="chatgroup", region="us-east-1", account_id="123456789012")
-    os.environ.update({"AWS_DEFAULT_REGION": "us-east-1"} | shared_environment(specs.values(), refs))
+    os.environ.update({"AWS_DEFAULT_REGION": "us-east-1"} | functions_environment(template))
     prepend_to_path(layer_sources(template).values())
     merge = OpenAPIMerge(
         title="chatgroup",

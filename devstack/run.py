@@ -25,7 +25,6 @@ from devstack.aws import (
     ACCOUNT_ID,
     DEMO_USERS,
     REGION,
-    STACK_NAME,
     EmbeddedAws,
     UserPool,
     create_queues,
@@ -37,9 +36,10 @@ from devstack.aws import (
 from devstack.code import Code, CodeUnavailable, configure_process, load_functions, modules_not_from_layers
 from devstack.gateway import ApiSettings, Gateway, GatewayServer, Router
 from devstack.lambda_runtime import LocalFunction
+from devstack.plumbing import local_names
 from devstack.stackfile import DEFAULT_STACK_FILE, StackInfo, stack_file
 from devstack.streams import StreamDriver, stream_mappings
-from devstack.template import ROOT, UnsupportedTemplate, functions, load_template, local_refs
+from devstack.template import ROOT, UnsupportedTemplate, functions, load_template
 from devstack.websocket import ConnectionsApi, WebSocketGateway, WebSocketSettings
 
 logger = logging.getLogger("devstack")
@@ -132,7 +132,7 @@ def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, Lo
     template = load_template()
     specs = functions(template)
     options.code.check(template, specs.values())
-    refs = local_refs(template, stack_name=STACK_NAME, region=REGION, account_id=ACCOUNT_ID)
+    refs = local_names(template)
     aws.start()
     pool, settings = _provision(aws.endpoint_url, template, refs)
     configure_process(specs.values(), refs, aws.endpoint_url)

@@ -8,68 +8,38 @@ comes from template.yaml, so the tests run with exactly what a deployment sets.
 
 import functools
 import os
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
-import requests
 
-from devstack.aws import EmbeddedAws, create_queues
+from devstack import plumbing
+from devstack.aws import create_queues
 from devstack.lambda_runtime import LambdaContext, load_handler
 from devstack.streams import StreamDriver, stream_mappings
-from devstack.template import functions, load_template, local_refs, resolve, table_definitions
+from devstack.template import functions, load_template, table_definitions
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-AWS_PORT = _free_port()
+AWS_PORT = plumbing.free_port()
 AWS_ENDPOINT = f"http://127.0.0.1:{AWS_PORT}"
 TEMPLATE = load_template()
 TABLES = table_definitions(TEMPLATE)
 
-os.environ.update(
-    AWS_ENDPOINT_URL=AWS_ENDPOINT,
-    AWS_DEFAULT_REGION="us-east-1",
-    AWS_REGION="us-east-1",
-    AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",
-    POWERTOOLS_TRACE_DISABLED="true",
-    POWERTOOLS_METRICS_DISABLED="true",
-)
 os.environ.setdefault("PARAMETER_OVERRIDES", "MaxLiveGroupsPerUser=1000 MaxPendingMessagesPerUser=1000")
 """Quotas no flow of the suite reaches (the authorization matrix creates hundreds of groups as one user), in this
 process and every local stack it starts; the quota tests set small ones (`quota_limits`)."""
-os.environ.update(
-    {
-        name: str(
-            resolve(value, local_refs(TEMPLATE, stack_name="chatgroup", region="us-east-1", account_id="123456789012"))
-        )
-        for function in functions(TEMPLATE).values()
-        for name, value in function.environment.items()
-    }
-)
+os.environ.update(POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_METRICS_DISABLED="true")
+plumbing.run_functions_here(AWS_ENDPOINT, TEMPLATE)
 
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    server = EmbeddedAws(port=AWS_PORT)
-    server.start()
-    yield AWS_ENDPOINT
-    server.stop()
+    with plumbing.embedded_aws(AWS_PORT) as endpoint:
+        yield endpoint
 
 
 def reset_aws() -> None:
     """Empty the embedded AWS and create the template's tables again."""
-    requests.post(f"{AWS_ENDPOINT}/moto-api/reset", timeout=10).raise_for_status()
-    dynamodb = boto3.client("dynamodb")
-    for definition in TABLES.values():
-        dynamodb.create_table(**definition)
+    plumbing.reset_aws(AWS_ENDPOINT, TEMPLATE)
 
 
 @pytest.fixture

@@ -4,17 +4,19 @@ import json
 import statistics
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.client import BaseClient
 
-from bench import coldstart, firstcall, operations, report, writecost
+from bench import coldstart, costs, fanout, firstcall, operations, report, writecost
 from bench.__main__ import write_cost_part
 from bench.awscalls import Recorder
-from bench.itemsize import item_size, units
-from bench.stack import Api, BenchError, raw_client
+from bench.itemsize import item_size, read_units, units
+from bench.stack import Api, BenchError
+from devstack.aws import dynamodb
 
 CALLS = {
     "create": ["dynamodb.GetItem", "sqs.CreateQueue", "dynamodb.TransactWriteItems"],
@@ -57,9 +59,21 @@ CALLS = {
 the test. A change that alters them updates this table and, through `make bench`, docs/BENCHMARKS.md."""
 
 
+def answered_here(send: Callable[..., Any]) -> Callable[..., Any]:
+    """@connections stand-in: a PostToConnection is answered at once (the template's callback URL is in AWS);
+    every other call goes on."""
+
+    def call(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        return {} if operation == "PostToConnection" else send(client, operation, params)
+
+    return call
+
+
 @pytest.fixture
-def recorder(aws: None, moto_server: str) -> Iterator[Recorder]:
-    counting = Recorder(raw_client("dynamodb", moto_server))
+def recorder(aws: None, moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
+    """Counts every call, the fan-out's posts included (they reach the stand-in after being counted)."""
+    monkeypatch.setattr(BaseClient, "_make_api_call", answered_here(BaseClient._make_api_call))  # type: ignore[attr-defined]
+    counting = Recorder(dynamodb(moto_server))
     with counting.installed():
         yield counting
 
@@ -78,14 +92,45 @@ def test_every_operation_makes_exactly_its_known_aws_calls(recorder: Recorder) -
 def test_write_cost_of_a_join_a_leave_and_a_kickout_is_the_same_in_a_bigger_group(
     recorder: Recorder, moto_server: str
 ) -> None:
-    costs = writecost.run(Api(), recorder, raw_client("dynamodb", moto_server), (2, 3))
+    measured = writecost.run(Api(), recorder, dynamodb(moto_server), (2, 3))
 
-    assert {(cost.operation, cost.size) for cost in costs} == {
+    assert {(cost.operation, cost.size) for cost in measured} == {
         (op, size) for op in writecost.OPERATIONS for size in (2, 3)
     }
-    assert writecost.constant_in_size(costs) == dict.fromkeys(writecost.OPERATIONS, True)
-    assert all(cost.wcu >= 2 for cost in costs), "a transactional write costs at least 2 WCU"
-    assert "| join |" in report.write_cost(write_cost_part(costs, (2, 3)))
+    assert writecost.constant_in_size(measured) == dict.fromkeys(writecost.OPERATIONS, True)
+    assert all(cost.wcu >= 2 for cost in measured), "a transactional write costs at least 2 WCU"
+    assert "| join " in report.write_cost(write_cost_part(measured, (2, 3)))
+
+
+def test_fan_out_of_a_message_makes_one_post_per_connected_member_and_its_known_reads(
+    recorder: Recorder, moto_server: str
+) -> None:
+    # Given groups of 3 and 150 connected members (150: two BatchGetItem of at most 100 keys)
+    # When a member sends, one message per stream batch, and then five in one batch
+    rows = [row.as_dict() for row in fanout.run(Api(), recorder, dynamodb(moto_server), moto_server, (3, 150), 2)]
+
+    # Then each message makes the minimum's calls plus the removals' Query, and five in a batch share the posts
+    small, large, batched = rows
+    assert small["calls"] == {
+        "apigatewaymanagementapi.PostToConnection": 3,
+        "dynamodb.BatchGetItem(ConnectionsTable)": 1,
+        "dynamodb.Query(MembershipTable)": 1,
+        "dynamodb.Query(TimelineTable)": 1,
+    }
+    assert large["calls"]["dynamodb.BatchGetItem(ConnectionsTable)"] == 2
+    assert large["calls"]["apigatewaymanagementapi.PostToConnection"] == 150
+    assert all(row["above_minimum"] == {"dynamodb.Query(TimelineTable)": 1} for row in rows)
+    assert batched["messages_per_batch"] == 5
+    assert batched["calls"]["apigatewaymanagementapi.PostToConnection"] == 150
+    assert batched["calls_per_message"] == large["calls_per_message"] / 5
+    # And read units follow DynamoDB's rules: half a unit per connections key, each Query at least one unit
+    assert small["read_units_per_message"] == 1 + 1 + 3 * 0.5
+    assert large["read_units_per_message"] >= 150 * 0.5 + 2
+    assert small["samples"] == 2
+    assert small["p50_ms"] > 0
+    assert "150" in report.fan_out(rows)
+    per_message = {row["members"]: sum(costs.per_message(row).values()) for row in rows[:2]}
+    assert per_message[150] > per_message[3] > costs.PRICES["rest_request"].usd
 
 
 def test_item_size_counts_names_and_values_as_dynamodb_bills_them() -> None:
@@ -93,6 +138,8 @@ def test_item_size_counts_names_and_values_as_dynamodb_bills_them() -> None:
 
     assert item_size(item) == (2 + 3) + (1 + 2) + (4 + 1)
     assert [units(size) for size in (0, 1, 1024, 1025)] == [1, 1, 1, 2]
+    assert read_units([100, 5000], consistent=False, per_item=True) == 0.5 + 1.0
+    assert read_units([3000, 3000], consistent=True, per_item=False) == 2
 
 
 def test_cold_start_times_a_function_and_its_first_request_beside_the_baseline(aws: None, moto_server: str) -> None:

@@ -10,7 +10,6 @@ own commands) are skipped. Tokens come from Cognito InitiateAuth, as any client 
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import requests
 
 from devstack.aws import dynamodb
 from devstack.deployed import deployed_stack
+from devstack.plumbing import free_port
 from devstack.signin import public_cognito
 from devstack.stackfile import StackInfo
 from devstack.template import ROOT
@@ -45,12 +45,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for item in items:
             if item.get_closest_marker("local_only"):
                 item.add_marker(skip)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

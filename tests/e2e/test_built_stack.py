@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from devstack.aws import ACCOUNT_ID, REGION, STACK_NAME
+from devstack.aws import REGION
 from devstack.build import host_architecture, sam_build
 from devstack.code import LOCAL_DEFAULTS
-from devstack.lambda_runtime import shared_environment
-from devstack.template import functions, load_template, local_refs
+from devstack.plumbing import functions_environment
+from devstack.template import functions, load_template
 from tests.e2e.conftest import StackProcess, User, sign_in
 
 pytestmark = pytest.mark.local_only  # the sam build output run as a local stack
@@ -72,10 +72,7 @@ def test_every_built_handler_imports_with_only_the_built_layer(build_dir: Path, 
     handlers = {
         logical_id: [str(build_dir / logical_id), *spec.handler.rsplit(".", 1)] for logical_id, spec in specs.items()
     }
-    refs = local_refs(template, stack_name=STACK_NAME, region=REGION, account_id=ACCOUNT_ID)
-    env = (
-        shared_environment(specs.values(), refs) | LOCAL_DEFAULTS | {"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
-    )
+    env = functions_environment(template) | LOCAL_DEFAULTS | {"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
     layer = build_dir / "SharedLayer" / "python"
 
     # When a bare interpreter (no site-packages, no sources) imports every handler

@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from devstack.plumbing import free_port
 from devstack.stackfile import StackInfo
 from devstack.template import ROOT
-from tests.e2e.conftest import StackProcess, free_port, stack_environment
+from tests.e2e.conftest import StackProcess, stack_environment
 
 pytestmark = pytest.mark.local_only  # starting and stopping the local stack
 

@@ -31,9 +31,10 @@ import boto3
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
-from devstack.aws import ACCOUNT_ID, REGION, STACK_NAME
+from devstack.aws import ACCOUNT_ID, REGION
 from devstack.aws_calls import AwsCall
-from devstack.template import load_template, local_refs, resources_of_type
+from devstack.plumbing import local_names
+from devstack.template import load_template, resources_of_type
 
 PARTITION = "aws"
 
@@ -86,8 +87,7 @@ class LocalArns:
 
     @classmethod
     def of(cls, template: Mapping[str, Any]) -> "LocalArns":
-        refs = local_refs(template, stack_name=STACK_NAME, region=REGION, account_id=ACCOUNT_ID)
-        return cls(template, refs, REGION, ACCOUNT_ID)
+        return cls(template, local_names(template), REGION, ACCOUNT_ID)
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):

@@ -1,0 +1,60 @@
+"""Test and dev plumbing, written once: free ports, the embedded AWS started and reset, the functions' environment.
+
+The tests' conftests, the bench and `make invoke` use these, so that each runs the functions
+with the same variables (template.yaml's, references resolved as the local stack resolves
+them), the same fake credentials (`devstack.aws.FAKE_CREDENTIALS`) and the same embedded AWS.
+"""
+
+import socket
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import requests
+
+from devstack.aws import ACCOUNT_ID, REGION, STACK_NAME, EmbeddedAws, create_tables
+from devstack.code import configure_process
+from devstack.lambda_runtime import shared_environment
+from devstack.template import functions, load_template, local_refs
+
+
+def free_port() -> int:
+    """A loopback port no one listens on now (the OS picks it), for a server started a moment later."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def local_names(template: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """What the template's references resolve to locally: tables and queues by logical id, parameters' values."""
+    return local_refs(template or load_template(), stack_name=STACK_NAME, region=REGION, account_id=ACCOUNT_ID)
+
+
+def functions_environment(template: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The variables template.yaml gives the functions (one process runs them all, so they must agree)."""
+    template = template or load_template()
+    return shared_environment(functions(template).values(), local_names(template))
+
+
+def run_functions_here(endpoint_url: str, template: Mapping[str, Any] | None = None) -> None:
+    """This process as the functions' process: their environment, the embedded AWS at `endpoint_url`, fake
+    credentials. Call it before anything imports `chatgroup`: the layer reads table names at import."""
+    template = template or load_template()
+    configure_process(functions(template).values(), local_names(template), endpoint_url)
+
+
+@contextmanager
+def embedded_aws(port: int = 0) -> Iterator[str]:
+    """The embedded AWS of `make run` on a loopback port (0: a free one) until the block ends; yields its endpoint."""
+    server = EmbeddedAws(port=port)
+    server.start()
+    try:
+        yield server.endpoint_url
+    finally:
+        server.stop()
+
+
+def reset_aws(endpoint_url: str, template: Mapping[str, Any] | None = None) -> None:
+    """Empty the embedded AWS and create the template's tables again, so that what follows starts from nothing."""
+    requests.post(f"{endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
+    create_tables(endpoint_url, template or load_template())
