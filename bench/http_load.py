@@ -61,6 +61,7 @@ def local_stack(log: Path, environment: dict[str, str]) -> Iterator[Any]:
             "PORT": str(free_port()),
             "AWS_PORT": str(free_port()),
             "WS_PORT": str(free_port()),
+            "WEB_PORT": str(free_port()),
             "STACK_FILE": str(stack_file),
         }
     )
