@@ -31,8 +31,27 @@ typecheck: install
 validate: install
 	$(BIN)/sam validate --lint --template-file template.yaml
 
-test: lint typecheck validate checkov
+test: lint typecheck validate checkov browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Debian's Chromium and ChromeDriver for tests/browser (Selenium is given both by path and downloads nothing):
+# installed with apt-get when missing and make runs as root (as in CI); otherwise tests/browser fail and say so.
+CHROMIUM_PACKAGES := /usr/bin/chromium /usr/bin/chromedriver
+.PHONY: browser
+browser:
+	@if ! ls $(CHROMIUM_PACKAGES) >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "make: installing Debian's chromium and chromium-driver for tests/browser"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		else \
+			echo "make: $(CHROMIUM_PACKAGES) missing and not root: install Debian's chromium and chromium-driver" >&2; \
+		fi; \
+	fi
+
+# The README's pictures of the web app (docs/web-app*.png), taken in headless Chromium from a stack of its own.
+.PHONY: screenshot
+screenshot: install browser
+	$(BIN)/python -m tests.browser.screenshot docs
 
 # checkov over template.yaml from a virtual environment of its own (its pins clash with ours). What does not
 # apply is suppressed in the template, each with its reason (`Metadata: checkov: skip:`).
@@ -56,7 +75,8 @@ orphan-queues: install
 build: install
 	$(BIN)/sam build --template-file template.yaml
 
-# The whole stack locally, without Docker: PORT (3000) for the API, AWS_PORT (4566) for the embedded AWS.
+# The whole stack locally, without Docker: PORT (3000) for the API, WS_PORT (3001) for the WebSocket, WEB_PORT (3002)
+# for the web app, AWS_PORT (4566) for the embedded AWS.
 run: install
 	@$(BIN)/python -m devstack.run $(if $(BUILT),--built-dir $(BUILD_DIR))
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
+from selenium.webdriver import Chrome
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -43,9 +43,10 @@ CHROMIUM_ARGUMENTS = (
 )
 DESKTOP = (1280, 900)
 PHONE = (390, 844)
+MOBILE_BELOW = 600
 
 
-def chromium(size: tuple[int, int] = DESKTOP) -> WebDriver:
+def chromium(size: tuple[int, int] = DESKTOP) -> Chrome:
     """A headless Chromium of Debian's packages, with its own empty profile."""
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
     if missing:
@@ -59,7 +60,11 @@ def chromium(size: tuple[int, int] = DESKTOP) -> WebDriver:
         options.add_argument(argument)
     options.add_argument(f"--window-size={size[0]},{size[1]}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    # A headless window is at least 500 px wide: the viewport is set exactly, as a phone's would be.
+    metrics = {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": size[0] < MOBILE_BELOW}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    return driver
 
 
 @dataclass
@@ -67,7 +72,7 @@ class App:
     """One user's browser on the web app: what a person would do and see, by role, label and text."""
 
     user: str
-    driver: WebDriver
+    driver: Chrome
     web_url: str
 
     def go(self, route: str) -> None:
@@ -87,6 +92,7 @@ class App:
 
     def button(self, label: str, within: WebElement | None = None) -> WebElement:
         """The visible button whose text or aria-label is `label`."""
+
         def find() -> WebElement | None:
             for button in (within or self.driver).find_elements(By.TAG_NAME, "button"):
                 if button.is_displayed() and label in (button.text, button.get_attribute("aria-label")):
@@ -98,7 +104,9 @@ class App:
         return found
 
     def wait_for(self, css: str) -> WebElement:
-        return self.wait_until(lambda: next(iter(self.driver.find_elements(By.CSS_SELECTOR, css)), None), css)
+        found = self.wait_until(lambda: next(iter(self.driver.find_elements(By.CSS_SELECTOR, css)), None), css)
+        assert found is not None
+        return found
 
     def text_of(self, css: str) -> str:
         return " ".join(element.text for element in self.driver.find_elements(By.CSS_SELECTOR, css))
@@ -126,11 +134,11 @@ def stack(start_stack: Callable[..., StackProcess]) -> Iterator[StackInfo]:
 
 
 @pytest.fixture(scope="package")
-def browsers() -> Iterator[Callable[..., WebDriver]]:
+def browsers() -> Iterator[Callable[..., Chrome]]:
     """Start Chromiums; every one is closed at the end."""
-    started: list[WebDriver] = []
+    started: list[Chrome] = []
 
-    def start(size: tuple[int, int] = DESKTOP) -> WebDriver:
+    def start(size: tuple[int, int] = DESKTOP) -> Chrome:
         started.append(chromium(size))
         return started[-1]
 
@@ -139,19 +147,19 @@ def browsers() -> Iterator[Callable[..., WebDriver]]:
         driver.quit()
 
 
-def _signed_in(stack: StackInfo, browsers: Callable[..., WebDriver], user: str) -> App:
+def _signed_in(stack: StackInfo, browsers: Callable[..., Chrome], user: str) -> App:
     app = App(user=user, driver=browsers(), web_url=str(stack.web_url))
     app.sign_in(stack.users[user])
     return app
 
 
 @pytest.fixture(scope="package")
-def alice_app(stack: StackInfo, browsers: Callable[..., WebDriver]) -> App:
+def alice_app(stack: StackInfo, browsers: Callable[..., Chrome]) -> App:
     return _signed_in(stack, browsers, "alice")
 
 
 @pytest.fixture(scope="package")
-def bob_app(stack: StackInfo, browsers: Callable[..., WebDriver]) -> App:
+def bob_app(stack: StackInfo, browsers: Callable[..., Chrome]) -> App:
     return _signed_in(stack, browsers, "bob")
 
 

@@ -6,7 +6,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from devstack.stackfile import StackInfo
-from tests.browser.conftest import App, api_user
+from tests.browser.conftest import PHONE, App, api_user
 
 MARKUP = "<img src=x onerror=alert(1)>"
 
@@ -14,7 +14,10 @@ MARKUP = "<img src=x onerror=alert(1)>"
 def open_group(app: App, chatgroup_id: str) -> None:
     app.go(f"#/group/{chatgroup_id}")
     app.wait_for(".group-header h2")
-    app.wait_until(lambda: app.driver.execute_script("return document.querySelector('#live-status').dataset.state") == "live", "a live socket")
+    app.wait_until(
+        lambda: app.driver.execute_script("return document.querySelector('#live-status').dataset.state") == "live",
+        "a live socket",
+    )
 
 
 def send(app: App, text: str) -> None:
@@ -75,7 +78,9 @@ def test_a_kicked_member_is_told_so_and_stops_receiving(stack: StackInfo, alice_
 
     # Then bob's browser leaves the group's page and says why
     bob_app.wait_for_text("#flash", "You were kicked out of")
-    bob_app.wait_until(lambda: bob_app.driver.execute_script("return location.hash") == "#/", "bob back on his home page")
+    bob_app.wait_until(
+        lambda: bob_app.driver.execute_script("return location.hash") == "#/", "bob back on his home page"
+    )
 
     # And what alice says next never reaches him, even on the group's page
     send(alice_app, "bob cannot read this")
@@ -100,3 +105,21 @@ def test_markup_in_a_message_is_shown_as_text(stack: StackInfo, alice_app: App, 
     assert bob_app.driver.find_elements(By.CSS_SELECTOR, ".timeline img") == []
     assert bob_app.driver.execute_script("return window.alerted") is None
     assert not [error for error in bob_app.console_errors() if f"{stack.web_url}/x " in error]
+
+
+def test_a_group_page_fits_a_phone_screen(stack: StackInfo, browsers) -> None:
+    # Given bob on a phone-sized screen, signed in
+    bob = App(user="bob", driver=browsers(PHONE), web_url=str(stack.web_url))
+    bob.sign_in(stack.users["bob"])
+    group = api_user(stack, "alice").create_group(name=f"Phone {uuid.uuid4().hex[:6]}", memberlist="bob")
+
+    # When he opens a group's page
+    open_group(bob, group["chatgroup_id"])
+
+    # Then nothing is wider than the screen, and the message box is reachable by keyboard
+    width = bob.driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width == [PHONE[0], PHONE[0]]
+    box = bob.wait_for(".composer textarea")
+    assert box.size["width"] < PHONE[0]
+    send(bob, "typed on a phone")
+    bob.wait_until(lambda: "typed on a phone" in messages(bob), "his own message")

@@ -7,14 +7,9 @@ export class ApiError extends Error {
   }
 }
 
-const MISSING_ROUTE = "Missing Authentication Token";
-
-/** What to show for a refusal: the API's `reason`, else API Gateway's `message`, explained when it is a missing route. */
+/** What to show for a refusal: the API's `reason`, else API Gateway's own `message`. */
 function reasonOf(status, payload) {
   if (typeof payload?.reason === "string") return payload.reason;
-  if (payload?.message === MISSING_ROUTE) {
-    return `This stack does not offer this operation yet (API Gateway answered ${status} "${MISSING_ROUTE}").`;
-  }
   if (typeof payload?.message === "string") return payload.message;
   return `The API answered ${status}.`;
 }
@@ -38,7 +33,12 @@ export class Api {
     try {
       response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (failure) {
-      throw new ApiError(0, `The API could not be reached (${failure.message}).`);
+      // A browser sees no answer at all when the preflight fails: API Gateway answers a path it does not have
+      // with a 403, not a preflight's 2xx, so an operation this stack lacks ends up here too.
+      throw new ApiError(
+        0,
+        `The API did not answer ${method} ${path} (${failure.message}): it is unreachable, or this stack may not offer this operation yet.`,
+      );
     }
     const payload = await response.json().catch(() => null);
     if (response.status === 401) {
