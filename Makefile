@@ -48,6 +48,13 @@ browser:
 		fi; \
 	fi
 
+# The web app's config.json for a deployed stack, from its CloudFormation outputs (AWS credentials and region from
+# the usual AWS settings): make -s web-config STACK=chatgroup-prod > config.json
+.PHONY: web-config
+web-config: install
+	$(if $(STACK),,$(error usage: make -s web-config STACK=<stack name> > config.json))
+	@$(BIN)/python -m devstack.web --stack "$(STACK)"
+
 # The README's pictures of the web app (docs/web-app*.png), taken in headless Chromium from a stack of its own.
 .PHONY: screenshot
 screenshot: install browser

@@ -1,5 +1,7 @@
 """The web app's port: the static files of `web/`, a `config.json` made for this stack, and Swagger UI.
 
+    python -m devstack.web --stack chatgroup-prod > config.json    # a deployed stack's config.json (`make web-config`)
+
 The app is plain files that any static host serves (S3 + CloudFront in AWS); the only thing
 that differs between stacks is `config.json`, which this server makes from the running
 stack instead of reading it from disk. Swagger UI (`/docs/`, vendored from npm, see
@@ -7,10 +9,13 @@ stack instead of reading it from disk. Swagger UI (`/docs/`, vendored from npm, 
 are not in `web/`, so they are never deployed with the app, and they are not routes of the API.
 """
 
+import argparse
 import json
 import logging
 import mimetypes
+import os
 import socketserver
+import sys
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +23,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import boto3
+
 from devstack.aws import SHUTDOWN_POLL_SECONDS
+from devstack.deployed import UnusableStack
 from devstack.template import ROOT
 
 logger = logging.getLogger("devstack.web")
@@ -52,6 +60,33 @@ class WebConfig:
                 "endpoint": self.cognito_endpoint,
             },
         }
+
+
+WEB_OUTPUTS = ("ApiUrl", "WebSocketUrl", "UserPoolId", "UserPoolClientId")
+
+
+def deployed_config(stack_name: str, region: str, endpoint_url: str | None = None) -> WebConfig:
+    """The config.json of a deployed stack, from its CloudFormation outputs; Cognito at its regional endpoint.
+
+    `endpoint_url` is for trying this against the embedded AWS.
+    """
+    cloudformation = boto3.Session(region_name=region).client("cloudformation", endpoint_url=endpoint_url)
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except cloudformation.exceptions.ClientError as failure:
+        raise UnusableStack(f"stack {stack_name}: {failure.response['Error'].get('Message', failure)}") from None
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
+    missing = [key for key in WEB_OUTPUTS if key not in outputs]
+    if missing:
+        raise UnusableStack(f"stack {stack_name} has no output {', '.join(missing)}: deploy template.yaml to it")
+    return WebConfig(
+        api_url=outputs["ApiUrl"].rstrip("/"),
+        websocket_url=outputs["WebSocketUrl"],
+        region=region,
+        user_pool_id=outputs["UserPoolId"],
+        client_id=outputs["UserPoolClientId"],
+        cognito_endpoint=f"https://cognito-idp.{region}.amazonaws.com/",
+    )
 
 
 def _content_type(path: Path) -> str:
@@ -148,3 +183,24 @@ class WebServer(ThreadingHTTPServer):
             self.shutdown()
             self._thread.join()
         self.server_close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make web-config", description="Print a deployed stack's config.json.")
+    parser.add_argument("--stack", required=True, help="the CloudFormation stack's name")
+    stack_name = parser.parse_args(argv).stack
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or boto3.Session().region_name
+    if not region:
+        print("make web-config: no AWS region is set: set AWS_REGION to the stack's region", file=sys.stderr)
+        return 1
+    try:
+        config = deployed_config(stack_name, region)
+    except UnusableStack as failure:
+        print(f"make web-config: {failure}", file=sys.stderr)
+        return 1
+    print(json.dumps(config.as_json(), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -192,7 +192,7 @@ function groupRow(group, actions = []) {
 
 function pagedList(load, row, empty) {
   const list = h("ul", { class: "list" });
-  const status = h("div", { class: "status" });
+  const status = h("div", { class: "status" }, h("p", { class: "empty" }, "Loading…"));
   const more = h("button", { type: "button", class: "secondary", hidden: true }, "More");
   let nextToken = null;
   async function page() {
