@@ -697,7 +697,7 @@ class GroupPage {
 
   composer() {
     const result = h("p", { class: "form-error" });
-    const text = h("textarea", { name: "text", rows: 2, maxlength: 4000, required: true, "aria-label": "Message", placeholder: "Write a message (Enter sends, Shift+Enter for a new line)" });
+    const text = h("textarea", { name: "text", rows: 2, maxlength: 4000, required: true, "aria-label": "Message", placeholder: "Message (Enter sends)" });
     const form = h("form", { class: "composer" }, text, h("button", { type: "submit" }, "Send"), result);
     text.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
