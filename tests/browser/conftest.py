@@ -29,6 +29,7 @@ from tests.e2e.conftest import StackProcess, User, sign_in, start_stack  # noqa:
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WAIT_SECONDS = 10
+STOP_SECONDS = 60
 CHROMIUM_ARGUMENTS = (
     "--headless=new",
     "--no-sandbox",  # root in CI has no user namespace sandbox to drop into
@@ -130,7 +131,9 @@ class App:
 def stack(start_stack: Callable[..., StackProcess]) -> Iterator[StackInfo]:
     process = start_stack()
     yield process.wait_until_ready()
-    process.stop()
+    # Stopping is e2e's test, with its deadline; here a stack that served two browsers only has to go.
+    process.process.terminate()
+    process.process.wait(STOP_SECONDS)
 
 
 @pytest.fixture(scope="package")

@@ -191,3 +191,40 @@ def test_after_the_socket_drops_the_page_catches_up(stack: StackInfo, bob_app: A
     bob_app.wait_until(lambda: "while you were away" in messages(bob_app), "the missed message")
     bob_app.wait_for_text("#live-status", "live")
     send(bob_app, "back again")
+
+
+def test_tokens_stay_in_memory_so_a_reload_asks_to_sign_in_again(
+    stack: StackInfo, browsers: Callable[..., Chrome]
+) -> None:
+    # Given carol signed in
+    carol = App(user="carol", driver=browsers(), web_url=str(stack.web_url))
+    carol.sign_in(stack.users["carol"])
+
+    # Then no token is in the page's storage or cookies
+    stored = carol.driver.execute_script(
+        "return [JSON.stringify(localStorage), JSON.stringify(sessionStorage), document.cookie].join(' ')"
+    )
+    assert "eyJ" not in stored
+    assert carol.driver.get_cookies() == []
+
+    # And after a reload she is asked to sign in again
+    carol.driver.refresh()
+    carol.wait_for("form[aria-label='Sign in']")
+
+
+def test_signing_out_closes_the_socket_and_returns_to_sign_in(
+    stack: StackInfo, browsers: Callable[..., Chrome]
+) -> None:
+    # Given dave signed in, with his live connection open
+    dave = App(user="dave", driver=browsers(), web_url=str(stack.web_url))
+    dave.sign_in(stack.users["dave"])
+    dave.wait_for_text("#live-status", "live")
+    dave.wait_until(lambda: _connections_of(stack, "dave"), "dave's connection stored")
+
+    # When he signs out
+    dave.button("Sign out").click()
+
+    # Then he sees the sign-in form, and his connection is closed and forgotten
+    dave.wait_for("form[aria-label='Sign in']")
+    assert dave.text_of("#account") == ""
+    dave.wait_until(lambda: _connections_of(stack, "dave") == [], "dave's connection removed")

@@ -111,13 +111,20 @@ async function start() {
   route();
 }
 
+/** Show `hash`: by setting it (the hashchange renders), or by rendering again when it is already shown. */
+function navigate(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
 function signedOut(reason) {
   session.signOut();
   live.stop();
   groupPage = null;
   if (reason) say(reason, "error");
-  location.hash = "#/signin";
-  route();
+  // After an ended session, signing in again returns to the same page; after "Sign out", to the start.
+  afterSignIn = reason && location.hash !== "#/signin" ? location.hash || "#/" : "#/";
+  navigate("#/signin");
 }
 
 function renderAccount() {
@@ -150,8 +157,7 @@ function signInView() {
       await session.signIn(username.trim(), password);
       say("");
       live.start();
-      location.hash = afterSignIn === "#/signin" ? "#/" : afterSignIn;
-      route();
+      navigate(afterSignIn === "#/signin" ? "#/" : afterSignIn);
     }, error);
   });
   return form;

@@ -30,6 +30,7 @@ export class Live {
     clearInterval(this.#pinger);
     this.#socket?.close(1000);
     this.#socket = null;
+    this.handlers.onStatus("offline");
   }
 
   #connect() {
