@@ -43,9 +43,35 @@ validate: install
 
 # Line coverage of the layer, with a floor at the figure it had when the floor was set (raise it, never lower it).
 COVERAGE_FLOOR := 93
-test: lint typecheck validate checkov
+test: lint typecheck validate checkov browser
 	COVERAGE_CORE=sysmon $(BIN)/python -m pytest --cov=layers/shared/chatgroup --cov-report=term:skip-covered \
 		--cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
+
+# Debian's Chromium and ChromeDriver for tests/browser (Selenium is given both by path and downloads nothing):
+# installed with apt-get when missing and make runs as root (as in CI); otherwise tests/browser fail and say so.
+CHROMIUM_PACKAGES := /usr/bin/chromium /usr/bin/chromedriver
+.PHONY: browser
+browser:
+	@if ! ls $(CHROMIUM_PACKAGES) >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "make: installing Debian's chromium and chromium-driver for tests/browser"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		else \
+			echo "make: $(CHROMIUM_PACKAGES) missing and not root: install Debian's chromium and chromium-driver" >&2; \
+		fi; \
+	fi
+
+# The web app's config.json for a deployed stack, from its CloudFormation outputs (AWS credentials and region from
+# the usual AWS settings): make -s web-config STACK=chatgroup-prod > config.json
+.PHONY: web-config
+web-config: install
+	$(if $(STACK),,$(error usage: make -s web-config STACK=<stack name> > config.json))
+	@$(BIN)/python -m devstack.web --stack "$(STACK)"
+
+# The README's pictures of the web app (docs/web-app*.png), taken in headless Chromium from a stack of its own.
+.PHONY: screenshot
+screenshot: install browser
+	$(BIN)/python -m tests.browser.screenshot docs
 
 # checkov over template.yaml from a virtual environment of its own (its pins clash with ours). What does not
 # apply is suppressed in the template, each with its reason (`Metadata: checkov: skip:`).
@@ -69,7 +95,8 @@ orphan-queues: install
 build: install
 	$(BIN)/sam build --template-file template.yaml
 
-# The whole stack locally, without Docker: PORT (3000) for the API, AWS_PORT (4566) for the embedded AWS.
+# The whole stack locally, without Docker: PORT (3000) for the API, WS_PORT (3001) for the WebSocket, WEB_PORT (3002)
+# for the web app, AWS_PORT (4566) for the embedded AWS.
 run: install
 	@$(BIN)/python -m devstack.run $(if $(BUILT),--built-dir $(BUILD_DIR))
 

@@ -40,6 +40,7 @@ from devstack.plumbing import local_names
 from devstack.stackfile import DEFAULT_STACK_FILE, StackInfo, stack_file
 from devstack.streams import StreamDriver, stream_mappings
 from devstack.template import ROOT, UnsupportedTemplate, functions, load_template
+from devstack.web import WebConfig, WebServer
 from devstack.websocket import ConnectionsApi, WebSocketGateway, WebSocketSettings
 
 logger = logging.getLogger("devstack")
@@ -58,6 +59,7 @@ class Options:
     api_port: int
     aws_port: int
     ws_port: int
+    web_port: int
     stack_file: Path
     code: Code
 
@@ -70,6 +72,7 @@ class Options:
             api_port=_port(parser, "PORT", 3000),
             aws_port=_port(parser, "AWS_PORT", 4566),
             ws_port=_port(parser, "WS_PORT", 3001),
+            web_port=_port(parser, "WEB_PORT", 3002),
             stack_file=stack_file(),
             code=Code(built_dir),
         )
@@ -129,6 +132,8 @@ def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, Lo
     running.callback(api.stop)
     websocket = _bound(WebSocketGateway, options.ws_port, "WS_PORT")
     running.callback(websocket.stop)
+    web = _bound(WebServer, options.web_port, "WEB_PORT")
+    running.callback(web.stop)
     template = load_template()
     specs = functions(template)
     options.code.check(template, specs.values())
@@ -155,15 +160,19 @@ def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, Lo
     streams.start_at_latest()
     streams.run_in_background()
     running.callback(streams.stop)
+    client_id = next(iter(pool.client_ids.values()))
+    websocket_url = websocket.url if websocket_settings is not None else None
+    web.start(WebConfig(api.url, websocket_url, REGION, pool.id, client_id, cognito_endpoint=aws.endpoint_url))
     stack = StackInfo(
         api_url=api.url,
         aws_endpoint_url=aws.endpoint_url,
         region=REGION,
         user_pool_id=pool.id,
-        user_pool_client_id=next(iter(pool.client_ids.values())),
+        user_pool_client_id=client_id,
         users=users,
         pid=os.getpid(),
-        websocket_url=websocket.url if websocket_settings is not None else None,
+        websocket_url=websocket_url,
+        web_url=web.url,
     )
     stack.write(options.stack_file)
     running.callback(_remove_if_unchanged, options.stack_file, stack)
@@ -187,7 +196,7 @@ def _provision(endpoint_url: str, template: dict[str, Any], refs: dict[str, str]
     return next(pool for pool in pools.values() if pool.arn == settings.authorizer_pool_arn), settings
 
 
-def _bound[Server: (EmbeddedAws, GatewayServer, WebSocketGateway)](
+def _bound[Server: (EmbeddedAws, GatewayServer, WebSocketGateway, WebServer)](
     server: type[Server], port: int, variable: str
 ) -> Server:
     try:
@@ -223,6 +232,7 @@ def banner(options: Options, stack: StackInfo, loaded: dict[str, LocalFunction],
         f"chatgroup local stack ready in {seconds:.1f} s, serving {options.code.describe()}",
         f"  API            {stack.api_url}",
         *([f"  WebSocket      {stack.websocket_url}?token=<ID token>"] if stack.websocket_url else []),
+        f"  Web app        {stack.web_url}   (API docs: {stack.web_url}/docs/)",
         *routes,
         f"  AWS (moto)     {stack.aws_endpoint_url}   region {stack.region}",
         f"  User pool      {stack.user_pool_id}   app client {stack.user_pool_client_id}",

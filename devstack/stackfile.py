@@ -29,6 +29,7 @@ class StackInfo:
     pid: int
     """The `make run` process; a stack killed outright cannot remove its file, so readers check it is alive."""
     websocket_url: str | None = None
+    web_url: str | None = None
 
     def write(self, path: Path) -> None:
         """Replace the file in one step, so that a reader never sees half of it."""

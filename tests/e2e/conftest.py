@@ -108,7 +108,8 @@ def start_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
 
     def start(*arguments: str) -> StackProcess:
         folder = tmp_path_factory.mktemp("stack")
-        stack = launch(folder, *arguments, PORT=str(free_port()), AWS_PORT=str(free_port()), WS_PORT=str(free_port()))
+        ports = {name: str(free_port()) for name in ("PORT", "AWS_PORT", "WS_PORT", "WEB_PORT")}
+        stack = launch(folder, *arguments, **ports)
         started.append(stack)
         return stack
 

@@ -42,16 +42,18 @@ def test_signal_stops_the_stack_and_frees_its_ports(start_stack: Callable[..., S
     assert is_free(port_of(stack.api_url))
     assert is_free(port_of(stack.aws_endpoint_url))
     assert is_free(port_of(stack.websocket_url or ""))
+    assert is_free(port_of(stack.web_url or ""))
     assert not process.stack_file.exists()
 
 
-@pytest.mark.parametrize("variable", ["PORT", "AWS_PORT", "WS_PORT"])
+@pytest.mark.parametrize("variable", ["PORT", "AWS_PORT", "WS_PORT", "WEB_PORT"])
 def test_port_in_use_is_a_one_line_error(stack: StackInfo, tmp_path: Path, variable: str) -> None:
     # Given the ports of the running stack
     busy = {
         "PORT": port_of(stack.api_url),
         "AWS_PORT": port_of(stack.aws_endpoint_url),
         "WS_PORT": port_of(stack.websocket_url or ""),
+        "WEB_PORT": port_of(stack.web_url or ""),
     }
     ports = {name: str(free_port()) for name in busy} | {variable: str(busy[variable])}
 
