@@ -41,6 +41,7 @@ from typing import Any
 
 from bench import firstcall, importtime
 from bench.stack import FAKE_CREDENTIALS, LAYER, REGION, ROOT, BenchError, function_environment
+from devstack import plumbing
 from devstack.template import functions, load_template
 
 BASELINE = "baseline"
@@ -362,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the part's results here")
     args = parser.parse_args(argv)
     stack.use_layer()
-    with stack.embedded_aws() as endpoint:
+    with plumbing.embedded_aws() as endpoint:
         stack.point_process_at(endpoint)
         part = run(
             lambda_python(),

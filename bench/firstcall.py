@@ -21,6 +21,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from bench import stack
+from devstack import plumbing
 from devstack.lambda_runtime import proxy_event
 
 EVENTS = stack.ROOT / "events"
@@ -239,7 +240,7 @@ def scenario(endpoint: str) -> Iterator[Scenario]:
     thread = threading.Thread(target=side.serve_forever, name="bench-side", daemon=True)
     thread.start()
     try:
-        stack.reset_aws(endpoint)
+        plumbing.reset_aws(endpoint)
         yield Scenario(endpoint, f"http://127.0.0.1:{side.server_port}", key)
     finally:
         side.shutdown()
