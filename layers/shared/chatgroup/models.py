@@ -53,6 +53,8 @@ class Chatgroup(Model):
     dismissed_at = NumberAttribute(null=True)
     last_seq = NumberAttribute(null=True)
     """The seq of the newest timeline item; absent until the first one. Each timeline write moves it by one."""
+    previous_creator = UnicodeAttribute(null=True)
+    """Who handed the group over, set by a transfer: that user may re-run the move of their pending applications."""
     by_event = ChatgroupsByEvent()
 
 
@@ -206,6 +208,18 @@ class TimelineItem(Model):
     by = UnicodeAttribute(null=True)
     changes = JSONAttribute(null=True)
     members = UnicodeSetAttribute(null=True)
+
+
+class Ban(Model):
+    """A user kept out of a group: every way in (applying, being invited, accepting) checks that none exists."""
+
+    class Meta(_TableMeta):
+        table_name = _settings.ban_table
+
+    chatgroup_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+    by = UnicodeAttribute()
+    at = NumberAttribute()
 
 
 class SendRate(Model):

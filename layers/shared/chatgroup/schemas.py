@@ -219,8 +219,20 @@ class UpdateRequest(BaseModel):
     attrs: Annotated[ChatgroupChanges, BeforeValidator(_json_object)]
 
 
+class UnbanRequest(BaseModel):
+    type: Literal["unban"]
+    chatgroup_id: ResourceId
+    who_to_unban: UserId
+
+
+class TransferRequest(BaseModel):
+    type: Literal["transfer"]
+    chatgroup_id: ResourceId
+    new_creator: UserId
+
+
 PutRequest = Annotated[
-    ApplicationDecision | InvitationDecision | LeaveRequest | UpdateRequest,
+    ApplicationDecision | InvitationDecision | LeaveRequest | UpdateRequest | UnbanRequest | TransferRequest,
     Field(discriminator="type"),
 ]
 
@@ -238,7 +250,14 @@ class KickoutRequest(BaseModel):
     creator_id: UserId | None = None
 
 
-DeleteRequest = Annotated[DismissRequest | KickoutRequest, Field(discriminator="type")]
+class BanRequest(BaseModel):
+    type: Literal["ban"]
+    chatgroup_id: ResourceId
+    who_to_ban: UserId
+    creator_id: UserId | None = None
+
+
+DeleteRequest = Annotated[DismissRequest | KickoutRequest | BanRequest, Field(discriminator="type")]
 
 
 class ApplicationMessageRequest(BaseModel):
@@ -330,6 +349,17 @@ class ChatgroupSummary(BaseModel):
 
 class ChatgroupPage(BaseModel):
     chatgroups: list[ChatgroupSummary]
+    next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
+
+
+class BanView(BaseModel):
+    user: str
+    by: str = Field(description="the creator who banned the user")
+    at: str = Field(description="when, ISO 8601 UTC")
+
+
+class BansPage(BaseModel):
+    bans: list[BanView] = Field(description="in user id order")
     next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
 
 
