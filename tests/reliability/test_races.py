@@ -496,10 +496,10 @@ def test_lowering_the_capacity_while_members_join_never_puts_it_below_the_count(
     assert not updated or final.member_count <= 5, "a successful update's capacity is below the final count"
 
 
-def in_order(calls: list[Callable[[], int]], round_: int) -> list[Callable[[], int]]:
+def in_order(calls: Sequence[Callable[[], int]], round_: int) -> list[Callable[[], int]]:
     """The calls rotated by the round, so that each round fires them in another order."""
     shift = round_ % len(calls)
-    return calls[shift:] + calls[:shift]
+    return [*calls[shift:], *calls[:shift]]
 
 
 @BOTH

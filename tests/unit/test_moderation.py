@@ -641,7 +641,8 @@ def test_an_invitation_read_before_a_ban_is_refused_by_the_accepts_transaction(
     # Given eve's accept read her invitation, and then alice banned her
     group = new_group(creator="alice", members=("bob",))
     invite("bob", "eve", group.chatgroup_id)
-    read, banned = membership._read, []
+    read = membership._read
+    banned: list[str] = []
 
     def read_then_ban(recipient: str, key: str) -> InboxMessage | None:
         seen = read(recipient, key)
