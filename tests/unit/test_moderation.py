@@ -218,6 +218,13 @@ def test_accepting_a_missing_invitation_from_a_non_member_is_not_found(new_group
         accept_invitation("carol", group.chatgroup_id, "mallory")
 
 
+def test_a_member_accepting_an_invitation_from_themselves_is_not_found(new_group) -> None:
+    group = new_group(creator="alice", members=("bob",))
+    with pytest.raises(NotFound):
+        accept_invitation("bob", group.chatgroup_id, "bob")
+    assert members(group.chatgroup_id) == ["alice", "bob"]
+
+
 @pytest.mark.parametrize("message_type", ["application", "invitation"])
 def test_an_expired_pending_message_cannot_be_accepted(new_group, message_type: str) -> None:
     # Given a pending message whose expiry passed, which TTL has not deleted

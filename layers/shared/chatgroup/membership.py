@@ -64,7 +64,8 @@ def _decide_once(caller: str, decision: ApplicationDecision | InvitationDecision
     change = Transaction()
     if accept:
         _check_not_banned(change, group.chatgroup_id, pending.joiner, "You are" if pending.joiner == caller else None)
-    if accept and pending.type == "invitation":
+    if accept and pending.type == "invitation" and pending.sender != caller:
+        # Nobody invites themselves: the missing invitation answers, and the membership is not checked twice.
         _check_inviter_stayed(change, group, pending)
     if pending.type == "application" and not accept:
         change.check(
