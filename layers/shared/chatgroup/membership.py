@@ -187,13 +187,20 @@ def _read(recipient: str, key: str) -> InboxMessage | None:
 def drop_pending(change: Transaction, group: Chatgroup, user: str, types: tuple[str, ...], slots: Slots) -> None:
     """Add to `change` the deletion of `user`'s pending messages of `types` for the group, slots into `slots`.
 
-    An application waits in the creator's inbox, an invitation in the user's own. Each is read to
-    learn its sender (whose slot to give back); the deletion is conditioned on it being the message
-    read, and its absence on staying absent, else the change is tried again from a fresh read.
+    An application waits in the creator's inbox and its sender is the user: it is deleted whether or
+    not it exists, and the user's slot for it given back (which is harmless if they hold none). An
+    invitation waits in the user's own inbox and is read to learn its sender; its deletion is
+    conditioned on it being the message read, and its absence on staying absent, else the change is
+    tried again from a fresh read.
     """
     for message_type in types:
-        recipient = group.creator_id if message_type == "application" else user
         key = pending_key(message_type, group.chatgroup_id, user)
+        if message_type == "application":
+            application = InboxMessage(group.creator_id, key)
+            change.delete(application)
+            slots[user].append(application)
+            continue
+        recipient = user
         seen = _read(recipient, key)
         if seen is None:
             change.check(
