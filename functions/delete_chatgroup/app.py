@@ -1,4 +1,4 @@
-"""DELETE /api/v1/chatgroup/delete: the creator dismisses the group or kicks a member out."""
+"""DELETE /api/v1/chatgroup/delete: the creator dismisses the group, kicks a member out, or bans a user."""
 
 from http import HTTPStatus
 from typing import Annotated
@@ -7,9 +7,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from chatgroup.api import EXAMPLE_CHATGROUP_ID, caller_id, create_app, lambda_handler_for, responses
 from chatgroup.groups import dismiss_chatgroup
-from chatgroup.membership import kick_out
+from chatgroup.membership import ban, kick_out
 from chatgroup.observability import tracer
-from chatgroup.schemas import DeleteRequest, DismissRequest, ResultResponse
+from chatgroup.schemas import BanRequest, DeleteRequest, DismissRequest, ResultResponse
 
 app = create_app()
 
@@ -17,7 +17,7 @@ app = create_app()
 @app.delete(
     "/api/v1/chatgroup/delete",
     operation_id="deleteChatgroup",
-    summary="Dismiss a chatgroup or kick a member out",
+    summary="Dismiss a chatgroup, kick a member out, or ban a user",
     tags=["chatgroup"],
     responses=responses(
         ok=ResultResponse,
@@ -25,7 +25,7 @@ app = create_app()
         when={
             HTTPStatus.FORBIDDEN: "creator_id is not the caller, or the caller is not the creator.",
             HTTPStatus.NOT_FOUND: "No such chatgroup, or the user to kick out is not a member.",
-            HTTPStatus.CONFLICT: "The creator cannot be kicked out, or the group changed meanwhile (retry).",
+            HTTPStatus.CONFLICT: "The creator cannot be kicked out or banned, or the group changed meanwhile (retry).",
         },
         takes_body=True,
     ),
@@ -56,6 +56,8 @@ def delete(
     caller = caller_id(app.current_event)
     if isinstance(request, DismissRequest):
         dismiss_chatgroup(caller, request.chatgroup_id, request.creator_id)
+    elif isinstance(request, BanRequest):
+        ban(caller, request)
     else:
         kick_out(caller, request)
     return ResultResponse()

@@ -8,6 +8,8 @@ matrix can change are made once per stack and checked unchanged at the end: one 
 dismissed with `dismissed` in it, `outsider`'s group with a pending application of
 `applicant`, and a full group of `creator` and `member`.
 
+In every cell's group, `banned` is banned (a non-member ban, made by the creator through the API).
+
 Columns are who calls. The group a request names is the caller's: the live group, or for
 the user of a dismissed group, that dismissed group. Rows whose request names a payload user
 other than the caller (who_leave, creator_id) are refused with 403 before any group is read,
@@ -38,7 +40,7 @@ PUT = "/api/v1/chatgroup/put"
 DELETE = "/api/v1/chatgroup/delete"
 INBOX_CREATE = "/api/v1/inbox/create"
 
-SIGNED_IN = ("stranger", "member", "creator", "applicant", "invitee", "kicked", "dismissed")
+SIGNED_IN = ("stranger", "member", "creator", "applicant", "invitee", "kicked", "dismissed", "banned")
 """The kinds of caller with a token; each is also the name of the user who plays it."""
 COLUMNS = ("no token", "invalid token", *SIGNED_IN)
 TITLES = {"kicked": "kicked out", "dismissed": "of dismissed"}
@@ -80,11 +82,15 @@ class Row:
     expected: dict[str, int]
 
 
-def row(name: str, request: Request, *statuses: int) -> Row:
-    """A route or variant: its request, and the expected status for each kind of caller in SIGNED_IN's order."""
-    assert len(statuses) == len(SIGNED_IN), name
+def row(name: str, request: Request, *statuses: int, banned: int | None = None) -> Row:
+    """A route or variant: its request, and the expected status for each kind of caller in SIGNED_IN's order.
+
+    The banned user is, to a group, a stranger whom it refuses to let in: the stranger's status unless `banned`.
+    """
+    assert len(statuses) == len(SIGNED_IN) - 1, name
     unsigned = {"no token": 401, "invalid token": 401}
-    return Row(name, request, unsigned | dict(zip(SIGNED_IN, statuses, strict=True)))
+    expected = dict(zip(SIGNED_IN, (*statuses, statuses[0] if banned is None else banned), strict=True))
+    return Row(name, request, unsigned | expected)
 
 
 def get(path: str) -> Request:
@@ -130,7 +136,8 @@ def the_other_group(cell: Cell) -> str:
 
 # fmt: off
 ROWS = [
-    # Expected status for: stranger, member, creator, applicant, invitee, kicked out, of a dismissed group.
+    # Expected status for: stranger, member, creator, applicant, invitee, kicked out, of a dismissed group
+    # (and banned: the stranger's, unless `banned=` says otherwise).
     row("create", lambda c: ("POST", "/api/v1/chatgroup/create", {"name": "Matrix", "capacity": 3}),
         200, 200, 200, 200, 200, 200, 200),
     row("get", get("/api/v1/chatgroup/get/{target}"),
@@ -148,14 +155,14 @@ ROWS = [
         put("application", choice="accept", who_apply="applicant", chatgroup_id=the_other_group),
         403, 403, 403, 403, 403, 403, 403),
     row("put invitation accept", put("invitation", choice="accept", who_invite="creator"),
-        404, 404, 404, 404, 200, 404, 404),
+        404, 404, 404, 404, 200, 404, 404, banned=403),
     row("put invitation deny", put("invitation", choice="deny", who_invite="creator"),
         404, 404, 404, 404, 200, 404, 404),
     row("  who_invite: a member who did not invite", put("invitation", choice="accept", who_invite="member"),
-        404, 404, 404, 404, 404, 404, 404),
+        404, 404, 404, 404, 404, 404, 404, banned=403),
     row("  inbox_message_id: the applicant's message",
         put("invitation", choice="accept", who_invite="creator", inbox_message_id=lambda c: c.world.application),
-        404, 404, 404, 404, 404, 404, 404),
+        404, 404, 404, 404, 404, 404, 404, banned=403),
     row("  chatgroup_id: another group's",
         put("invitation", choice="accept", who_invite="outsider", chatgroup_id=the_other_group),
         404, 404, 404, 404, 404, 404, 404),
@@ -179,8 +186,28 @@ ROWS = [
         403, 403, 404, 403, 403, 403, 404),
     row("  who_to_kick_out: the creator", delete("kickout", who_to_kick_out="creator"),
         403, 403, 409, 403, 403, 403, 404),
+    row("delete ban", delete("ban", who_to_ban="member"),
+        403, 403, 200, 403, 403, 403, 404),
+    row("  creator_id: the creator", delete("ban", who_to_ban="member", creator_id="creator"),
+        403, 403, 200, 403, 403, 403, 403),
+    row("  who_to_ban: a non-member", delete("ban", who_to_ban="stranger"),
+        403, 403, 200, 403, 403, 403, 404),
+    row("  who_to_ban: the creator", delete("ban", who_to_ban="creator"),
+        403, 403, 409, 403, 403, 403, 404),
+    row("put unban", put("unban", who_to_unban="banned"),
+        403, 403, 200, 403, 403, 403, 404),
+    row("  who_to_unban: a user not banned", put("unban", who_to_unban="stranger"),
+        403, 403, 404, 403, 403, 403, 404),
+    row("put transfer", put("transfer", new_creator="member"),
+        403, 403, 200, 403, 403, 403, 404),
+    row("  new_creator: a non-member", put("transfer", new_creator="stranger"),
+        403, 403, 404, 403, 403, 403, 404),
+    row("  new_creator: the caller", put("transfer", new_creator=the_caller),
+        403, 403, 409, 403, 403, 403, 404),
+    row("chatgroup bans", get("/api/v1/chatgroup/{target}/bans"),
+        403, 403, 200, 403, 403, 403, 404),
     row("inbox create application", apply(lambda c: c.target),
-        200, 409, 409, 409, 200, 200, 404),
+        200, 409, 409, 409, 200, 200, 404, banned=403),
     row("  chatgroup_id: a full group's", apply(lambda c: c.world.full),
         409, 409, 409, 409, 409, 409, 409),
     row("inbox create invitation", invite(lambda c: "guest"),
@@ -191,6 +218,8 @@ ROWS = [
         403, 409, 409, 403, 403, 403, 404),
     row("  who_to_invite: the caller", invite(the_caller),
         403, 409, 409, 403, 403, 403, 404),
+    row("  who_to_invite: a banned user", invite(lambda c: "banned"),
+        403, 403, 403, 403, 403, 403, 404),
     row("inbox get", get("/api/v1/inbox/get"),
         200, 200, 200, 200, 200, 200, 200),
     row("chatgroup mine", get("/api/v1/chatgroup/mine"),
@@ -229,6 +258,8 @@ def own_world(accounts: Accounts, shared: World, column: str) -> World:
     if column == "kicked":
         kickout = {"type": "kickout", "chatgroup_id": group, "who_to_kick_out": "kicked"}
         assert creator.call("DELETE", DELETE, kickout).status_code == 200
+    ban = {"type": "ban", "chatgroup_id": group, "who_to_ban": "banned"}
+    assert creator.call("DELETE", DELETE, ban).status_code == 200
     return replace(
         shared,
         group=group,

@@ -24,18 +24,20 @@ from typing import Any, Protocol
 import pytest
 import requests
 
-from chatgroup import groups, inbox, membership
+from chatgroup import groups, inbox, membership, moderation
 from chatgroup.errors import ChatgroupError
 from chatgroup.models import Chatgroup, InboxMessage, Membership, is_pending, pending_key
 from chatgroup.schemas import (
     ApplicationDecision,
     ApplicationMessageRequest,
+    BanRequest,
     ChatgroupChanges,
     CreateChatgroupRequest,
     InvitationDecision,
     InvitationMessageRequest,
     KickoutRequest,
     LeaveRequest,
+    TransferRequest,
 )
 from devstack.aws import dynamodb
 from devstack.stackfile import StackInfo
@@ -76,6 +78,11 @@ class Api(Protocol):
     def kick_out(self, creator: str, group: str, user: str) -> int: ...
     def set_capacity(self, creator: str, group: str, capacity: int) -> int: ...
     def dismiss(self, creator: str, group: str) -> int: ...
+    def ban(self, creator: str, group: str, user: str) -> int: ...
+    def transfer(self, creator: str, group: str, new_creator: str) -> int: ...
+
+    def creator(self, group: str) -> str:
+        """The group item's creator."""
 
     def sign_up(self, *users: str) -> None:
         """Make the users known before a race."""
@@ -148,6 +155,17 @@ class DomainApi:
 
     def dismiss(self, creator: str, group: str) -> int:
         return status_of(lambda: groups.dismiss_chatgroup(creator, group, creator))
+
+    def ban(self, creator: str, group: str, user: str) -> int:
+        request = BanRequest(type="ban", chatgroup_id=group, who_to_ban=user, creator_id=creator)
+        return status_of(lambda: membership.ban(creator, request))
+
+    def transfer(self, creator: str, group: str, new_creator: str) -> int:
+        request = TransferRequest(type="transfer", chatgroup_id=group, new_creator=new_creator)
+        return status_of(lambda: moderation.transfer(creator, request))
+
+    def creator(self, group: str) -> str:
+        return str(Chatgroup.get(group, consistent_read=True).creator_id)
 
     def counters(self, group: str) -> Counters | None:
         try:
@@ -237,6 +255,20 @@ class HttpApi:
     def dismiss(self, creator: str, group: str) -> int:
         body = {"type": "dismiss", "chatgroup_id": group, "creator_id": creator}
         return self._send(creator, "DELETE", "/api/v1/chatgroup/delete", body)
+
+    def ban(self, creator: str, group: str, user: str) -> int:
+        body = {"type": "ban", "chatgroup_id": group, "creator_id": creator, "who_to_ban": user}
+        return self._send(creator, "DELETE", "/api/v1/chatgroup/delete", body)
+
+    def transfer(self, creator: str, group: str, new_creator: str) -> int:
+        body = {"type": "transfer", "chatgroup_id": group, "new_creator": new_creator}
+        return self._send(creator, "PUT", "/api/v1/chatgroup/put", body)
+
+    def creator(self, group: str) -> str:
+        found = self._dynamodb.get_item(
+            TableName="ChatgroupTable", Key={"chatgroup_id": {"S": group}}, ConsistentRead=True
+        )
+        return str(found["Item"]["creator_id"]["S"])
 
     def counters(self, group: str) -> Counters | None:
         found = self._dynamodb.get_item(
@@ -462,3 +494,99 @@ def test_lowering_the_capacity_while_members_join_never_puts_it_below_the_count(
     )
     assert final.capacity == (5 if updated else 10)
     assert not updated or final.member_count <= 5, "a successful update's capacity is below the final count"
+
+
+def in_order(calls: Sequence[Callable[[], int]], round_: int) -> list[Callable[[], int]]:
+    """The calls rotated by the round, so that each round fires them in another order."""
+    shift = round_ % len(calls)
+    return [*calls[shift:], *calls[:shift]]
+
+
+@BOTH
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_an_accept_by_the_creator_racing_their_transfer_is_decided_by_the_creator_of_that_moment(
+    api: Api, round_: int
+) -> None:
+    # Given an application to owner's group, whose member heir is about to take it over
+    api.sign_up("owner", "heir", "hopeful")
+    group = api.create("owner", capacity=5, members=["heir"])
+    assert api.apply("hopeful", group) == 200
+
+    # When owner accepts the application while transferring the group to heir
+    calls = [partial(api.accept_application, "owner", group, "hopeful"), partial(api.transfer, "owner", group, "heir")]
+    statuses = at_once(api, in_order(calls, round_))
+    accept, handover = statuses if round_ % 2 == 0 else statuses[::-1]
+
+    # Then the transfer went through; the accept only if it committed first (else it is refused, the
+    # application pending for heir); members, count and pending messages agree
+    assert handover == 200
+    assert api.creator(group) == "heir"
+    assert accept in (200, 403, 404)
+    joined = {"hopeful"} if accept == 200 else set()
+    assert api.members(group) == {"owner", "heir"} | joined
+    assert api.counters(group) == Counters(member_count=2 + len(joined), capacity=5)
+    assert api.pending(group) == ([] if joined else [pending_key("application", group, "hopeful")])
+
+
+@BOTH
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_the_new_creator_leaving_while_the_group_is_handed_to_them_never_leaves_it_without_a_member_creator(
+    api: Api, round_: int
+) -> None:
+    api.sign_up("owner", "heir")
+    group = api.create("owner", capacity=5, members=["heir"])
+
+    calls = [partial(api.leave, "heir", group), partial(api.transfer, "owner", group, "heir")]
+    statuses = at_once(api, in_order(calls, round_))
+    left, handover = statuses if round_ % 2 == 0 else statuses[::-1]
+
+    # Then either heir left first and the transfer found no such member, or heir became creator and cannot leave
+    assert (left, handover) in ((200, 404), (409, 200))
+    assert api.creator(group) in api.members(group)
+    assert api.counters(group) == Counters(member_count=len(api.members(group)), capacity=5)
+
+
+@BOTH
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_a_kick_of_the_inviter_racing_the_accept_of_their_invitation_lets_in_only_a_vouched_invitee(
+    api: Api, round_: int
+) -> None:
+    # Given inviter, a member, invited guest
+    api.sign_up("owner", "inviter", "guest")
+    group = api.create("owner", capacity=5, members=["inviter"])
+    assert api.invite("inviter", group, "guest") == 200
+
+    # When the creator kicks the inviter out while guest accepts
+    calls = [
+        partial(api.kick_out, "owner", group, "inviter"),
+        partial(api.accept_invitation, "guest", group, "inviter"),
+    ]
+    statuses = at_once(api, in_order(calls, round_))
+    kicked, accepted = statuses if round_ % 2 == 0 else statuses[::-1]
+
+    # Then the kick went through; guest joined only if the accept committed first, else the invitation is void
+    assert kicked == 200
+    assert accepted in (200, 409)
+    joined = {"guest"} if accepted == 200 else set()
+    assert api.members(group) == {"owner"} | joined
+    assert api.counters(group) == Counters(member_count=1 + len(joined), capacity=5)
+    assert api.pending(group) == ([] if joined else [pending_key("invitation", group, "guest")])
+
+
+@BOTH
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_a_ban_racing_the_accept_of_an_older_invitation_always_leaves_the_user_out(api: Api, round_: int) -> None:
+    api.sign_up("owner", "inviter", "outcast")
+    group = api.create("owner", capacity=5, members=["inviter"])
+    assert api.invite("inviter", group, "outcast") == 200
+
+    calls = [partial(api.ban, "owner", group, "outcast"), partial(api.accept_invitation, "outcast", group, "inviter")]
+    statuses = at_once(api, in_order(calls, round_))
+    banned, accepted = statuses if round_ % 2 == 0 else statuses[::-1]
+
+    # Then the ban went through; the accept either came first (and the ban removed outcast again) or was refused
+    assert banned == 200
+    assert accepted in (200, 403)
+    assert api.members(group) == {"owner", "inviter"}
+    assert api.counters(group) == Counters(member_count=2, capacity=5)
+    assert api.pending(group) == []

@@ -102,13 +102,17 @@ def test_accept_into_a_full_group_is_a_conflict_and_keeps_the_message(new_group)
     assert [message.sender_id for message in InboxMessage.query("alice")] == ["carol"]
 
 
-def test_accepting_someone_who_joined_meanwhile_is_a_conflict(new_group) -> None:
+def test_joining_by_invitation_removes_the_pending_application(new_group) -> None:
+    # Given dave applied and was invited
     group = new_group(creator="alice")
     apply("dave", group.chatgroup_id)
     invite("alice", "dave", group.chatgroup_id)
+    # When he accepts the invitation
     membership.decide("dave", on_invitation(group.chatgroup_id, "alice"))
-    with pytest.raises(Conflict, match="already a member"):
+    # Then his application is gone with it: the creator has nothing left to accept
+    with pytest.raises(NotFound, match="no pending application of dave"):
         membership.decide("alice", on_application(group.chatgroup_id, "dave"))
+    assert [m.type for m in InboxMessage.query("alice")] == ["invitation_accepted"]
     assert_count_matches_items(group.chatgroup_id)
 
 

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from pynamodb.expressions.condition import Condition
 
-from chatgroup.errors import Conflict, Forbidden, NotFound, TimelineMoved
+from chatgroup.errors import ChatgroupError, Conflict, Forbidden, NotFound, TimelineMoved
 from chatgroup.models import Chatgroup
 
 
@@ -26,6 +26,23 @@ def group_not_found(chatgroup_id: str) -> NotFound:
 def require_creator(group: Chatgroup, caller: str, action: str) -> None:
     if group.creator_id != caller:
         raise Forbidden(f"Only the creator of the chatgroup may {action}.")
+
+
+def creator_refusal(
+    chatgroup_id: str,
+    creator: str,
+    action: str,
+    explain: Callable[[Chatgroup], Conflict | None] | None = None,
+    seen_seq: int | None = None,
+) -> ChatgroupError:
+    """Like `refusal_of`, for a write conditioned on `creator` still being the creator: a Forbidden if they are not."""
+    try:
+        group = load_group(chatgroup_id)
+    except NotFound as gone:
+        return gone
+    if group.creator_id != creator:
+        return Forbidden(f"Only the creator of the chatgroup may {action}.")
+    return refusal_of(chatgroup_id, explain, seen_seq)
 
 
 def is_live() -> Condition:

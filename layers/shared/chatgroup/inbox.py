@@ -11,7 +11,7 @@ from chatgroup.access import is_live, load_group, refusal_of
 from chatgroup.clock import iso, now_ms
 from chatgroup.db import Transaction
 from chatgroup.errors import Conflict, Forbidden
-from chatgroup.models import Chatgroup, InboxMessage, Membership, inbox_expiry, pending_key
+from chatgroup.models import Ban, Chatgroup, InboxMessage, Membership, inbox_expiry, pending_key
 from chatgroup.pagination import newest_first
 from chatgroup.quotas import commit_sending, give_back_pending_slots, take_pending_slot
 from chatgroup.schemas import ApplicationMessageRequest, InboxMessageView, InboxPage, InvitationMessageRequest
@@ -22,10 +22,14 @@ def send_application(caller: str, request: ApplicationMessageRequest) -> str:
     group = load_group(request.chatgroup_id)
     message = _message(group.creator_id, "application", group, caller, caller, request.message)
     send = Transaction()
+    _check_not_banned(send, group.chatgroup_id, caller, "You are")
     send.check(
         Chatgroup,
         group.chatgroup_id,
-        condition=is_live() & (Chatgroup.member_count < Chatgroup.capacity),
+        # The creator read is the inbox written to: a transfer since would leave the application in the old one.
+        condition=is_live()
+        & (Chatgroup.member_count < Chatgroup.capacity)
+        & (Chatgroup.creator_id == group.creator_id),
         error=lambda: refusal_of(group.chatgroup_id),
     )
     send.check(
@@ -53,6 +57,7 @@ def send_invitation(caller: str, request: InvitationMessageRequest) -> str:
         raise _self_invitation(group, caller)
     message = _message(invitee, "invitation", group, caller, invitee, request.message)
     send = Transaction()
+    _check_not_banned(send, group.chatgroup_id, invitee, f"{invitee} is")
     send.check(Chatgroup, group.chatgroup_id, condition=is_live(), error=lambda: refusal_of(group.chatgroup_id))
     send.check(
         Membership,
@@ -76,6 +81,17 @@ def send_invitation(caller: str, request: InvitationMessageRequest) -> str:
     take_pending_slot(send, message)
     commit_sending(send, caller)
     return message.message_id
+
+
+def _check_not_banned(send: Transaction, chatgroup_id: str, user: str, subject: str) -> None:
+    """The transaction's first check, so that a banned user's 403 wins over any other refusal."""
+    send.check(
+        Ban,
+        chatgroup_id,
+        user,
+        condition=Ban.user_id.does_not_exist(),
+        error=lambda: Forbidden(f"{subject} banned from this chatgroup."),
+    )
 
 
 def _no_pending() -> Condition:

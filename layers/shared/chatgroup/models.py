@@ -68,6 +68,8 @@ class Chatgroup(_Table):
     dismissed_at = NumberAttribute(null=True)
     last_seq = NumberAttribute(null=True)
     """The seq of the newest timeline item; absent until the first one. Each timeline write moves it by one."""
+    previous_creator = UnicodeAttribute(null=True)
+    """Who handed the group over, set by a transfer: that user may re-run the move of their pending applications."""
     by_event = ChatgroupsByEvent()
 
 
@@ -221,6 +223,18 @@ class TimelineItem(_Table):
     by = UnicodeAttribute(null=True)
     changes = JSONAttribute(null=True)
     members = UnicodeSetAttribute(null=True)
+
+
+class Ban(_Table):
+    """A user kept out of a group: every way in (applying, being invited, accepting) checks that none exists."""
+
+    class Meta(_TableMeta):
+        table_name = _settings.ban_table
+
+    chatgroup_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+    by = UnicodeAttribute()
+    at = NumberAttribute()
 
 
 class SendRate(_Table):

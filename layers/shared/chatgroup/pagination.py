@@ -67,7 +67,10 @@ def _is_value(value: Any, attribute_type: str) -> bool:
 def key_schema(index: Index[Any]) -> dict[str, str]:
     """The attributes (name: DynamoDB type) of a key that a Query on `index` returns: the table's and the index's."""
     model: type[Model] = index._model  # set by PynamoDB when the index is declared on its model
-    attributes = [*model.get_attributes().values(), *type(index).Meta.attributes.values()]
+    return _keys([*model.get_attributes().values(), *type(index).Meta.attributes.values()])
+
+
+def _keys(attributes: list[Any]) -> dict[str, str]:
     return {
         attribute.attr_name: attribute.attr_type
         for attribute in attributes
@@ -88,6 +91,18 @@ def newest_first[T: Model](index: Index[T], partition: str, value: str, limit: i
         scan_index_forward=False,
         limit=limit,
         last_evaluated_key=decode_token(token, key_schema(index), {partition: value}),
+    )
+    items = list(results)
+    return Page(items=items, next_token=encode_token(results.last_evaluated_key))
+
+
+def in_key_order[T: Model](model: type[T], partition: str, value: str, limit: int, token: str | None) -> Page[T]:
+    """One page of a table's partition in sort-key order; the token may only continue this very query."""
+    results = model.query(
+        value,
+        limit=limit,
+        last_evaluated_key=decode_token(token, _keys(list(model.get_attributes().values())), {partition: value}),
+        consistent_read=True,
     )
     items = list(results)
     return Page(items=items, next_token=encode_token(results.last_evaluated_key))

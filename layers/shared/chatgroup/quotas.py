@@ -54,6 +54,20 @@ def give_back_group_slot(change: Transaction, creator: str, chatgroup_id: str) -
     change.update(QuotaUsage(creator), [QuotaUsage.groups.delete({chatgroup_id})])
 
 
+def move_group_slot(change: Transaction, old_creator: str, new_creator: str, chatgroup_id: str) -> None:
+    """A transferred group counts against its new creator, who must have room for it, and no longer the old one."""
+    limit = get_settings().max_live_groups
+    change.update(QuotaUsage(old_creator), [QuotaUsage.groups.delete({chatgroup_id})])
+    change.update(
+        QuotaUsage(new_creator),
+        [QuotaUsage.groups.add({chatgroup_id})],
+        condition=QuotaUsage.groups.does_not_exist() | (size(QuotaUsage.groups) < limit),
+        error=lambda: Conflict(
+            f"{new_creator}'s live chatgroups are at the limit of {limit} per user: they cannot take this one over."
+        ),
+    )
+
+
 def _live_groups_reached(limit: int) -> TooManyRequests:
     return TooManyRequests(f"Your live chatgroups are at the limit of {limit} per user: dismiss one to create another.")
 

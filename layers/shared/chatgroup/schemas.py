@@ -352,8 +352,20 @@ class UpdateRequest(Schema):
     ]
 
 
+class UnbanRequest(Schema):
+    type: Literal["unban"]
+    chatgroup_id: ResourceId
+    who_to_unban: UserId
+
+
+class TransferRequest(Schema):
+    type: Literal["transfer"]
+    chatgroup_id: ResourceId
+    new_creator: UserId
+
+
 PutRequest = Annotated[
-    ApplicationDecision | InvitationDecision | LeaveRequest | UpdateRequest,
+    ApplicationDecision | InvitationDecision | LeaveRequest | UpdateRequest | UnbanRequest | TransferRequest,
     Field(discriminator="type"),
 ]
 
@@ -371,7 +383,14 @@ class KickoutRequest(Schema):
     creator_id: UserId | None = None
 
 
-DeleteRequest = Annotated[DismissRequest | KickoutRequest, Field(discriminator="type")]
+class BanRequest(Schema):
+    type: Literal["ban"]
+    chatgroup_id: ResourceId
+    who_to_ban: UserId
+    creator_id: UserId | None = None
+
+
+DeleteRequest = Annotated[DismissRequest | KickoutRequest | BanRequest, Field(discriminator="type")]
 
 
 class ApplicationMessageRequest(Schema):
@@ -470,6 +489,17 @@ class InboxPage(Schema):
 
 class ChatgroupPage(Schema):
     chatgroups: list[ChatgroupView] = Field(description="each with MemberCount, not MemberList")
+    next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
+
+
+class BanView(Schema):
+    user: str
+    by: str = Field(description="the creator who banned the user")
+    at: str = Field(description="when, ISO 8601 UTC")
+
+
+class BansPage(Schema):
+    bans: list[BanView] = Field(description="in user id order")
     next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
 
 

@@ -16,6 +16,7 @@ class Settings:
     inbox_table: str
     quota_table: str
     timeline_table: str
+    ban_table: str
     send_rate_table: str
     send_rate_limit: int
     send_rate_window_seconds: int
@@ -49,6 +50,7 @@ def get_settings() -> Settings:
         inbox_table=env["INBOX_TABLE"],
         quota_table=env["QUOTA_TABLE"],
         timeline_table=env["TIMELINE_TABLE"],
+        ban_table=env["BAN_TABLE"],
         send_rate_table=env["SEND_RATE_TABLE"],
         send_rate_limit=int(env["SEND_RATE_LIMIT"]),
         send_rate_window_seconds=int(env["SEND_RATE_WINDOW_SECONDS"]),
