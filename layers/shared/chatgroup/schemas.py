@@ -20,9 +20,9 @@ from pydantic import (
     model_validator,
 )
 
-MAX_INITIAL_MEMBERS = 97
-"""A creation is one DynamoDB transaction of at most 100 items: the group, the creator's quota slot, the creator
-and 97 members."""
+MAX_INITIAL_MEMBERS = 99
+"""The contract's maximum: with the creator, 100 members. The group, the creator's quota slot and 100 membership
+items exceed one DynamoDB transaction (100 items), so a creation writes the overflow first (groups.create_chatgroup)."""
 
 _USER_ID = re.compile(r"[^\s;#\x00-\x1f\x7f\ud800-\udfff]{1,128}")
 """`;` separates a MemberList and `#` the parts of an inbox key (`<type>#<group>#<user>`): a user id holds neither."""
@@ -92,9 +92,16 @@ def _name(value: str) -> str:
     return value
 
 
+_NOT_IN_A_URL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""Control characters, tab and newline included (urlparse drops those silently, the stored text keeps them), and
+Unicode's line and paragraph separators."""
+
+
 def _photo(value: str) -> str:
+    if _NOT_IN_A_URL.search(value):
+        raise ValueError("photo must not hold tabs, newlines or other control characters")
     url = urlparse(value)
-    if len(value) > 2048 or url.scheme not in ("http", "https") or not url.netloc or _CONTROL.search(value):
+    if len(value) > 2048 or url.scheme not in ("http", "https") or not url.netloc:
         raise ValueError("photo must be an http(s) URL of at most 2048 characters")
     return value
 
@@ -260,6 +267,27 @@ InboxCreateRequest = Annotated[
 ]
 
 
+class WithdrawApplicationRequest(BaseModel):
+    """The caller withdraws their own pending application to the group."""
+
+    type: Literal["application"]
+    chatgroup_id: ResourceId
+
+
+class RevokeInvitationRequest(BaseModel):
+    """The inviter, or the group's creator, revokes the pending invitation of `who_to_invite`."""
+
+    type: Literal["invitation"]
+    chatgroup_id: ResourceId
+    who_to_invite: UserId
+
+
+InboxDeleteRequest = Annotated[
+    WithdrawApplicationRequest | RevokeInvitationRequest,
+    Field(discriminator="type"),
+]
+
+
 class CreateChatgroupResponse(BaseModel):
     chatgroup_id: str
     sqs: str = Field(description="ARN of the group's FIFO chat queue")
@@ -310,6 +338,22 @@ class InboxMessageView(BaseModel):
 
 class InboxPage(BaseModel):
     messages: list[InboxMessageView]
+    next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
+
+
+class SentMessageView(BaseModel):
+    """A pending application or invitation the caller sent; `to` is whose inbox holds it."""
+
+    inbox_message_id: str
+    type: str
+    chatgroup_id: str
+    to: str
+    message: str | None
+    timestamp: str
+
+
+class SentPage(BaseModel):
+    messages: list[SentMessageView]
     next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
 
 
