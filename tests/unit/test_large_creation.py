@@ -22,15 +22,16 @@ def largest(memberlist: list[str] = MEMBERS) -> CreateChatgroupRequest:
     return CreateChatgroupRequest(name="Everyone", capacity=100, memberlist=memberlist)
 
 
-def fail_transaction(monkeypatch: pytest.MonkeyPatch, number: int) -> list[str]:
-    """Fail the `number`th TransactWriteItems (1-based) with a server error, as an outage would; the calls made."""
+def record_calls(monkeypatch: pytest.MonkeyPatch, failing_transaction: int | None = None) -> list[str]:
+    """The AWS calls made from now on; the `failing_transaction`th TransactWriteItems (1-based) fails with a
+    server error, as in an outage."""
     calls: list[str] = []
     original = BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def call(client: BaseClient, operation: str, params: dict) -> object:
         calls.append(operation)
-        if operation == "TransactWriteItems" and calls.count("TransactWriteItems") == number:
-            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "injected"}}, operation)  # type: ignore[arg-type]
+        if operation == "TransactWriteItems" and calls.count("TransactWriteItems") == failing_transaction:
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "injected"}}, operation)
         return original(client, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", call)
@@ -57,13 +58,13 @@ def test_the_creator_and_99_initial_members_make_a_group_of_100(aws) -> None:
 
 
 def test_a_group_that_fits_one_transaction_is_written_in_one(aws, monkeypatch) -> None:
-    calls = fail_transaction(monkeypatch, number=0)
+    calls = record_calls(monkeypatch)
     groups.create_chatgroup("alice", largest(MEMBERS[:97]))
     assert calls.count("TransactWriteItems") == 1
 
 
 def test_a_group_of_100_takes_two_transactions(aws, monkeypatch) -> None:
-    calls = fail_transaction(monkeypatch, number=0)
+    calls = record_calls(monkeypatch)
     groups.create_chatgroup("alice", largest())
     assert calls.count("TransactWriteItems") == 2
 
@@ -71,7 +72,7 @@ def test_a_group_of_100_takes_two_transactions(aws, monkeypatch) -> None:
 @pytest.mark.parametrize("failing", [1, 2], ids=["the early members' transaction", "the group's transaction"])
 def test_a_creation_failing_half_way_leaves_nothing_and_a_retry_succeeds(aws, monkeypatch, failing: int) -> None:
     # Given the creation's first or second transaction fails
-    fail_transaction(monkeypatch, number=failing)
+    record_calls(monkeypatch, failing_transaction=failing)
     with pytest.raises(ServiceUnavailable):
         groups.create_chatgroup("alice", largest())
     monkeypatch.undo()
@@ -87,7 +88,7 @@ def test_a_creation_failing_half_way_leaves_nothing_and_a_retry_succeeds(aws, mo
 
 def test_early_members_of_a_group_never_written_are_seen_by_nobody(aws, monkeypatch) -> None:
     # Given the group's transaction failed and removing the early members failed too
-    fail_transaction(monkeypatch, number=2)
+    record_calls(monkeypatch, failing_transaction=2)
     monkeypatch.setattr(groups, "_remove_all", lambda model, items: (_ for _ in ()).throw(ServiceUnavailable("down")))
     with pytest.raises(ServiceUnavailable):
         groups.create_chatgroup("alice", largest())
