@@ -182,6 +182,7 @@ def test_every_answer_is_documented_and_no_refusal_changes_anything(
 
 BODY_OPERATIONS = [("POST", "/api/v1/chatgroup/create"), ("PUT", "/api/v1/chatgroup/put")]
 BODY_OPERATIONS += [("DELETE", "/api/v1/chatgroup/delete"), ("POST", "/api/v1/inbox/create")]
+BODY_OPERATIONS += [("DELETE", "/api/v1/inbox/delete")]
 VALID_BODIES = [
     {"name": "Crew", "capacity": 4, "memberlist": "bob;carol"},
     {"type": "update", "chatgroup_id": "0f8b", "attrs": {"name": "Renamed", "capacity": 6}},
