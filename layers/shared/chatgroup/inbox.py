@@ -241,9 +241,10 @@ def list_inbox(caller: str, limit: int, next_token: str | None) -> InboxPage:
 
 
 def list_sent(caller: str, limit: int, next_token: str | None) -> SentPage:
-    """The caller's pending applications and invitations, newest first, one Query on `by_sender` per page.
+    """The caller's pending applications and invitations, newest first, from the `by_sender` index.
 
-    Notices the caller caused (as a decider) and expired messages are filtered out; pages stay full.
+    Notices the caller caused (as a decider) and expired messages are filtered out; pages stay full,
+    so a page is one Query unless it has filtered items to read past.
     """
     pending = InboxMessage.type.is_in(*PENDING_TYPES) & _unexpired()
     page = newest_first(InboxMessage.by_sender, "sender_id", caller, limit, next_token, only=pending)
