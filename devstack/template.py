@@ -196,4 +196,9 @@ def local_refs(template: Mapping[str, Any], *, stack_name: str, region: str, acc
         "AWS::URLSuffix": "amazonaws.com",
     }
     resources = {logical_id: logical_id for logical_id in template["Resources"]}
-    return parameter_values(template) | pseudo | resources
+    # A function's ARN, e.g. for the user pool's triggers, which the embedded Cognito stores and never calls.
+    function_arns = {
+        f"{logical_id}.Arn": f"arn:aws:lambda:{region}:{account_id}:function:{stack_name}-{logical_id}"
+        for logical_id in resources_of_type(template, "AWS::Serverless::Function")
+    }
+    return parameter_values(template) | pseudo | resources | function_arns

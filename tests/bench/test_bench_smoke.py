@@ -42,10 +42,8 @@ CALLS = {
     "update": ["dynamodb.GetItem", "dynamodb.TransactWriteItems"],
     "dismiss": [
         "dynamodb.GetItem",
-        "dynamodb.GetItem",
         "dynamodb.Query",
         "dynamodb.TransactWriteItems",
-        "dynamodb.Query",
         "dynamodb.Query",
         "dynamodb.BatchWriteItem",
         "dynamodb.BatchWriteItem",

@@ -14,7 +14,7 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from chatgroup.models import Chatgroup, InboxMessage, Membership, is_pending
+from chatgroup.models import Chatgroup, InboxMessage, Membership, QuotaUsage, is_pending
 from tests.conftest import reset_aws
 from tests.integration.conftest import Invoke, Reply
 
@@ -76,12 +76,27 @@ def pending_of(recipient: str) -> list[InboxMessage]:
     return [message for message in InboxMessage.query(recipient) if is_pending(message.pending_key)]
 
 
+def pending_slots(sender: str) -> set[str]:
+    return {slot for usage in QuotaUsage.query(sender) for slot in usage.pending or ()}
+
+
 SCENARIOS = [
     Scenario(
         "create",
         lambda invoke: {},
         lambda invoke, context: invoke("CreateChatgroupFunction", "create_chatgroup", "alice"),
         lambda context: Chatgroup.count() >= 1,
+    ),
+    Scenario(
+        "create with 99 initial members",
+        lambda invoke: {},
+        lambda invoke, context: invoke(
+            "CreateChatgroupFunction",
+            "create_chatgroup",
+            "alice",
+            {"memberlist": ";".join(f"user{index:02d}" for index in range(99)), "capacity": 100},
+        ),
+        lambda context: [group.member_count for group in Chatgroup.scan()] == [100],
     ),
     Scenario(
         "apply",
@@ -106,6 +121,18 @@ SCENARIOS = [
         lambda invoke: group_with_pending(invoke, "invitation"),
         lambda invoke, c: invoke("PutChatgroupFunction", "put_invitation_accept", "dave", c),
         lambda context: "dave" in members(context) and pending_of("dave") == [],
+    ),
+    Scenario(
+        "withdraw application",
+        lambda invoke: group_with_pending(invoke, "application"),
+        lambda invoke, c: invoke("DeleteInboxMessageFunction", "inbox_delete_application", "dave", c),
+        lambda context: pending_of("alice") == [] and not pending_slots("dave"),
+    ),
+    Scenario(
+        "revoke invitation",
+        lambda invoke: group_with_pending(invoke, "invitation"),
+        lambda invoke, c: invoke("DeleteInboxMessageFunction", "inbox_delete_invitation", "alice", c),
+        lambda context: pending_of("dave") == [] and not pending_slots("bob"),
     ),
     Scenario(
         "leave",
@@ -135,7 +162,7 @@ SCENARIOS = [
 
 
 def assert_whole() -> None:
-    """No live group without its queue, no queue without a group, counts equal items within capacity."""
+    """No live group without its queue, no queue or member without a group, counts equal items within capacity."""
     queue_urls = boto3.client("sqs").list_queues().get("QueueUrls", [])
     queues = {url.rsplit("-", 1)[1].removesuffix(".fifo") for url in queue_urls}
     groups = {group.chatgroup_id: group for group in Chatgroup.scan()}
@@ -145,6 +172,8 @@ def assert_whole() -> None:
             assert group.chatgroup_id in queues, "a live group has no queue"
             count = len(list(Membership.query(group.chatgroup_id)))
             assert group.member_count == count <= group.capacity
+    orphans = {membership.chatgroup_id for membership in Membership.scan()} - set(groups)
+    assert not orphans, "members of a group that does not exist were left behind"
     for message in InboxMessage.scan():
         if is_pending(message.pending_key):
             assert message.chatgroup_id in groups, "a pending message outlived its group"

@@ -2,7 +2,8 @@
 
 Each cell makes its own group through the API before its one request, so no cell sees
 another's effects: `creator`'s live group with `member` in it, `applicant`'s pending
-application and `invitee`'s pending invitation (from the creator); for the kicked-out
+application, `invitee`'s pending invitation (from the creator) and `friend`'s (from `member`,
+who is the inviter of the withdraw/revoke rows; `friend` never calls); for the kicked-out
 caller, `kicked` was a member and was kicked out of it. Three groups that no request of the
 matrix can change are made once per stack and checked unchanged at the end: one `creator`
 dismissed with `dismissed` in it, `outsider`'s group with a pending application of
@@ -39,6 +40,7 @@ STACKS = 3
 PUT = "/api/v1/chatgroup/put"
 DELETE = "/api/v1/chatgroup/delete"
 INBOX_CREATE = "/api/v1/inbox/create"
+INBOX_DELETE = "/api/v1/inbox/delete"
 
 SIGNED_IN = ("stranger", "member", "creator", "applicant", "invitee", "kicked", "dismissed", "banned")
 """The kinds of caller with a token; each is also the name of the user who plays it."""
@@ -115,6 +117,18 @@ def invite(invitee: Callable[[Cell], str]) -> Request:
         "POST",
         INBOX_CREATE,
         {"type": "invitation", "chatgroup_id": cell.target, "who_to_invite": invitee(cell)},
+    )
+
+
+def withdraw() -> Request:
+    return lambda cell: ("DELETE", INBOX_DELETE, {"type": "application", "chatgroup_id": cell.target})
+
+
+def revoke(invitee: str) -> Request:
+    return lambda cell: (
+        "DELETE",
+        INBOX_DELETE,
+        {"type": "invitation", "chatgroup_id": cell.target, "who_to_invite": invitee},
     )
 
 
@@ -222,6 +236,16 @@ ROWS = [
         403, 403, 403, 403, 403, 403, 404),
     row("inbox get", get("/api/v1/inbox/get"),
         200, 200, 200, 200, 200, 200, 200),
+    row("inbox delete application (withdraw)", withdraw(),
+        404, 404, 404, 200, 404, 404, 404),
+    row("inbox delete invitation: member's (revoke)", revoke("friend"),
+        403, 200, 200, 403, 403, 403, 404),
+    row("inbox delete invitation: creator's (revoke)", revoke("invitee"),
+        403, 403, 200, 403, 403, 403, 404),
+    row("  who_to_invite: nobody invited", revoke("guest"),
+        404, 404, 404, 404, 404, 404, 404),
+    row("inbox sent", get("/api/v1/inbox/sent"),
+        200, 200, 200, 200, 200, 200, 200),
     row("chatgroup mine", get("/api/v1/chatgroup/mine"),
         200, 200, 200, 200, 200, 200, 200),
     row("chatgroup list", get("/api/v1/chatgroup/list?eventid=matrix"),
@@ -260,6 +284,7 @@ def own_world(accounts: Accounts, shared: World, column: str) -> World:
         assert creator.call("DELETE", DELETE, kickout).status_code == 200
     ban = {"type": "ban", "chatgroup_id": group, "who_to_ban": "banned"}
     assert creator.call("DELETE", DELETE, ban).status_code == 200
+    accounts("member").send("invitation", group, who_to_invite="friend")
     return replace(
         shared,
         group=group,

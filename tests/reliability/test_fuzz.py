@@ -278,6 +278,7 @@ def test_workflows_along_the_documents_links_find_no_failure(
 
 BODY_OPERATIONS = [("POST", "/api/v1/chatgroup/create"), ("PUT", "/api/v1/chatgroup/put")]
 BODY_OPERATIONS += [("DELETE", "/api/v1/chatgroup/delete"), ("POST", "/api/v1/inbox/create")]
+BODY_OPERATIONS += [("DELETE", "/api/v1/inbox/delete")]
 VALID_BODIES = [
     {"name": "Crew", "capacity": 4, "memberlist": "bob;carol"},
     {"type": "update", "chatgroup_id": "0f8b", "attrs": {"name": "Renamed", "capacity": 6}},

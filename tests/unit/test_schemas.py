@@ -35,7 +35,13 @@ def test_memberlist_accepts_a_json_list() -> None:
     assert CreateChatgroupRequest(name="Crew", capacity=5, memberlist=["bob"]).memberlist == ["bob"]
 
 
-def test_memberlist_longer_than_one_transaction_allows_is_refused() -> None:
+def test_memberlist_takes_the_contracts_99_initial_members() -> None:
+    members = [f"user{index}" for index in range(99)]
+    assert MAX_INITIAL_MEMBERS == 99
+    assert CreateChatgroupRequest(name="Crew", capacity=100, memberlist=members).memberlist == members
+
+
+def test_memberlist_longer_than_the_contracts_99_is_refused() -> None:
     members = [f"user{index}" for index in range(MAX_INITIAL_MEMBERS + 1)]
     with pytest.raises(ValidationError, match=f"at most {MAX_INITIAL_MEMBERS}"):
         CreateChatgroupRequest(name="Crew", capacity=1000, memberlist=members)
@@ -55,6 +61,29 @@ def test_names_must_be_1_to_100_printable_characters(name: str) -> None:
 
 def test_unicode_names_are_kept() -> None:
     assert CreateChatgroupRequest(name="  Fête 🎉  ", capacity=5).name == "Fête 🎉"
+
+
+@pytest.mark.parametrize(
+    "photo",
+    [
+        "https://example.com/a\n.png",
+        "https://example.com/\ta.png",
+        "https://example.com/a.png\r",
+        "https://ex\x00.com/",
+        "https://example.com/\x85a.png",
+        "https://example.com/\u2028",
+    ],
+    ids=["newline", "tab", "carriage return", "NUL", "NEL", "line separator"],
+)
+def test_a_photo_url_with_a_control_character_is_refused_on_create_and_update(photo: str) -> None:
+    with pytest.raises(ValidationError, match="photo must not hold tabs, newlines or other control characters"):
+        CreateChatgroupRequest(name="Crew", capacity=5, photo=photo)
+    with pytest.raises(ValidationError, match="photo must not hold tabs, newlines or other control characters"):
+        ChatgroupChanges.model_validate({"photo": photo})
+
+
+def test_a_photo_url_with_a_space_is_kept_as_before() -> None:
+    assert CreateChatgroupRequest(name="Crew", capacity=5, photo="https://example.com/a b.png").photo is not None
 
 
 @pytest.mark.parametrize("photo", ["ftp://example.com/a.png", "javascript:alert(1)", "example.com/a.png"])

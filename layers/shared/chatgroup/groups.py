@@ -1,10 +1,12 @@
 """Creating, reading, changing and dismissing a chatgroup."""
 
 from collections.abc import Iterable
+from itertools import batched
 from typing import Any
 from uuid import uuid4
 
 from pynamodb.attributes import Attribute
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
@@ -22,12 +24,22 @@ from chatgroup.quotas import give_back_group_slot, require_group_slot, take_grou
 from chatgroup.schemas import ChatgroupChanges, ChatgroupView, CreateChatgroupRequest
 from chatgroup.timeline import DISMISSED, add_notice, last_seq, on_fresh_timeline, seq_unchanged, timeline_actions
 
+_TRANSACTION_ITEMS = 100
+_FIRST_MEMBERS = _TRANSACTION_ITEMS - 2
+"""Members written with the group and the creator's quota slot: the creation's last transaction."""
+
 
 def create_chatgroup(caller: str, request: CreateChatgroupRequest) -> Chatgroup:
-    """Create the group's queue, then the group, its members and the creator's quota slot in one transaction.
+    """Create the group's queue, then the group, its members and the creator's quota slot.
 
-    The queue comes first because the group item records its ARN; if the transaction
-    fails, the queue is deleted again so that no queue outlives a group that never was.
+    The queue comes first because the group item records its ARN. Members that do not fit in
+    one transaction with the group and the slot (100 items; the 99 initial members of the
+    contract and the creator are 102) are written first, in transactions of their own, while
+    no group item exists: a membership of a group that does not exist is seen by nothing (every
+    operation reads the group; "my groups" skips those not found). The last transaction writes
+    the group, the slot and the other members at once, so the group appears whole or not at all.
+    If anything fails, the early members and the queue are deleted again; if even that fails,
+    they name a group id nobody holds (a retry makes a new one) and only cost storage.
     """
     members = list(dict.fromkeys([caller, *request.memberlist]))
     if len(members) > request.capacity:
@@ -50,26 +62,44 @@ def create_chatgroup(caller: str, request: CreateChatgroupRequest) -> Chatgroup:
         queue_arn=queue.arn,
         created_at=created_at,
     )
-    transaction = Transaction()
-    transaction.put(
-        group,
-        condition=Chatgroup.chatgroup_id.does_not_exist(),
-        error=lambda: Conflict("A chatgroup with this id already exists; please retry."),
-    )
-    for member in members:
-        transaction.put(
-            Membership(chatgroup_id, member, joined_at=created_at),
-            condition=Membership.user_id.does_not_exist(),
-            error=lambda: Conflict("The chatgroup's members changed while it was created; please retry."),
-        )
-    take_group_slot(transaction, caller, chatgroup_id)
+    memberships = [Membership(chatgroup_id, member, joined_at=created_at) for member in members]
+    first, early = memberships[:_FIRST_MEMBERS], memberships[_FIRST_MEMBERS:]
     try:
-        transaction.commit()
+        for batch in batched(early, _TRANSACTION_ITEMS, strict=False):
+            _put_members(Transaction(), batch).commit()
+        creation = _put_members(Transaction(), first)
+        creation.put(
+            group,
+            condition=Chatgroup.chatgroup_id.does_not_exist(),
+            error=lambda: Conflict("A chatgroup with this id already exists; please retry."),
+        )
+        take_group_slot(creation, caller, chatgroup_id)
+        creation.commit()
     except BaseException:
-        _discard_queue(queue.url)
+        _discard(queue.url, early)
         raise
     count("ChatgroupsCreated")
     return group
+
+
+def _put_members(change: Transaction, memberships: Iterable[Membership]) -> Transaction:
+    for membership in memberships:
+        change.put(
+            membership,
+            condition=Membership.user_id.does_not_exist(),
+            error=lambda: Conflict("The chatgroup's members changed while it was created; please retry."),
+        )
+    return change
+
+
+def _discard(queue_url: str, early: list[Membership]) -> None:
+    """Undo a creation whose group was not written: its early members, then its queue."""
+    if early:
+        try:
+            _remove_all(Membership, early)
+        except PynamoDBException:
+            logger.exception("Members of a group never created left behind", extra={"count": len(early)})
+    _discard_queue(queue_url)
 
 
 def _discard_queue(queue_url: str) -> None:
@@ -141,14 +171,10 @@ def dismiss_chatgroup(caller: str, chatgroup_id: str, creator_id: str) -> None:
     """
     if creator_id != caller:
         raise Forbidden("creator_id must be your own user id: only the creator may dismiss a chatgroup.")
-    try:
-        group = Chatgroup.get(chatgroup_id, consistent_read=True)
-    except Chatgroup.DoesNotExist:
-        raise group_not_found(chatgroup_id) from None
+    group, members = _group_and_members(chatgroup_id)
     require_creator(group, caller, "dismiss it")
     if group.dismissed_at is None:
-        on_fresh_timeline(lambda: _mark_dismissed(caller, chatgroup_id))
-    members = list(Membership.query(chatgroup_id, consistent_read=True))
+        members = _mark_dismissed(caller, group, members)
     pending = [item for item in InboxMessage.by_chatgroup.query(chatgroup_id) if is_pending(item.pending_key)]
     told = {m.user_id for m in members} | {subject_of(item.pending_key) for item in pending}
     _tell_dismissed(told - {group.creator_id}, group)
@@ -162,21 +188,41 @@ def dismiss_chatgroup(caller: str, chatgroup_id: str, creator_id: str) -> None:
     count("ChatgroupsDismissed")
 
 
-def _mark_dismissed(caller: str, chatgroup_id: str) -> None:
-    """Mark the group dismissed with a last timeline notice naming the members to revoke, and give the
-    creator's live-group quota slot back, in one transaction.
-
-    It is conditioned on the timeline not having moved since the members were read: every join
-    and leave moves it, so the notice names exactly the members at the dismissal. The notice
-    also tells the background purge to delete the group's timeline.
-    """
+def _group_and_members(chatgroup_id: str) -> tuple[Chatgroup, list[Membership]]:
+    """The group, then its members: read in this order, a join or leave between the two reads moves the seq
+    that the mark is conditioned on, so a mark that commits names exactly the members read."""
     try:
         group = Chatgroup.get(chatgroup_id, consistent_read=True)
     except Chatgroup.DoesNotExist:
         raise group_not_found(chatgroup_id) from None
-    if group.dismissed_at is not None:
-        return
-    members = {m.user_id for m in Membership.query(chatgroup_id, consistent_read=True, attributes_to_get=["user_id"])}
+    return group, list(Membership.query(chatgroup_id, consistent_read=True))
+
+
+def _mark_dismissed(caller: str, group: Chatgroup, members: list[Membership]) -> list[Membership]:
+    """Mark the group dismissed, retried with fresh reads while its timeline moves; the members it was marked with.
+
+    The first attempt uses the reads the dismissal began with (one GetItem and one Query fewer).
+    """
+    reads = iter([(group, members)])
+
+    def attempt() -> list[Membership]:
+        current, current_members = next(reads, None) or _group_and_members(group.chatgroup_id)
+        require_creator(current, caller, "dismiss it")
+        if current.dismissed_at is None:
+            _mark_once(caller, current, {member.user_id for member in current_members})
+        return current_members
+
+    return on_fresh_timeline(attempt)
+
+
+def _mark_once(caller: str, group: Chatgroup, members: set[str]) -> None:
+    """Mark the group dismissed with a last timeline notice naming the members to revoke, and give the
+    creator's live-group quota slot back, in one transaction.
+
+    It is conditioned on the timeline not having moved since the group was read: every join and
+    leave moves it, so the notice names exactly the members at the dismissal. The notice also
+    tells the background purge to delete the group's timeline.
+    """
     mark = Transaction()
     mark.update(
         group,
@@ -185,10 +231,10 @@ def _mark_dismissed(caller: str, chatgroup_id: str) -> None:
         & (Chatgroup.creator_id == caller)
         & Chatgroup.dismissed_at.does_not_exist()
         & seq_unchanged(group),
-        error=lambda: TimelineMoved(f"Chatgroup {chatgroup_id} was busy; please retry."),
+        error=lambda: TimelineMoved(f"Chatgroup {group.chatgroup_id} was busy; please retry."),
     )
     add_notice(mark, group, DISMISSED, user=caller, by=caller, members=members)
-    give_back_group_slot(mark, caller, chatgroup_id)
+    give_back_group_slot(mark, caller, group.chatgroup_id)
     mark.commit()
 
 

@@ -10,11 +10,21 @@ from pynamodb.expressions.condition import Condition
 from chatgroup.access import is_live, load_group, refusal_of
 from chatgroup.clock import iso, now_ms
 from chatgroup.db import Transaction
-from chatgroup.errors import Conflict, Forbidden
-from chatgroup.models import Ban, Chatgroup, InboxMessage, Membership, inbox_expiry, pending_key
+from chatgroup.errors import ChatgroupError, Conflict, Forbidden, NotFound
+from chatgroup.models import PENDING_TYPES, Ban, Chatgroup, InboxMessage, Membership, inbox_expiry, pending_key
+from chatgroup.observability import count
 from chatgroup.pagination import newest_first
 from chatgroup.quotas import commit_sending, give_back_pending_slots, take_pending_slot
-from chatgroup.schemas import ApplicationMessageRequest, InboxMessageView, InboxPage, InvitationMessageRequest
+from chatgroup.schemas import (
+    ApplicationMessageRequest,
+    InboxMessageView,
+    InboxPage,
+    InvitationMessageRequest,
+    RevokeInvitationRequest,
+    SentMessageView,
+    SentPage,
+    WithdrawApplicationRequest,
+)
 
 
 def send_application(caller: str, request: ApplicationMessageRequest) -> str:
@@ -150,9 +160,88 @@ def remove_pending(keys: Iterable[InboxMessage]) -> None:
         removal.commit()
 
 
+def withdraw_application(caller: str, request: WithdrawApplicationRequest) -> None:
+    """The applicant takes back their pending application, and their quota slot with it, in one transaction.
+
+    The application is addressed by its key (the creator's inbox, the caller as subject), and the
+    delete is conditioned on it being the caller's and unexpired: nobody else's can be named.
+    """
+    group = load_group(request.chatgroup_id)
+    application = InboxMessage(group.creator_id, pending_key("application", group.chatgroup_id, caller))
+    withdrawal = Transaction()
+    withdrawal.delete(
+        application,
+        condition=InboxMessage.pending_key.exists() & (InboxMessage.sender_id == caller) & _unexpired(),
+        error=lambda: NotFound("You have no pending application to this chatgroup."),
+    )
+    give_back_pending_slots(withdrawal, caller, [application])
+    withdrawal.commit()
+    count("ApplicationsWithdrawn")
+
+
+def revoke_invitation(caller: str, request: RevokeInvitationRequest) -> None:
+    """The inviter, or the group's creator, takes back a pending invitation; its sender's quota slot is freed with it.
+
+    The invitation is read to learn its sender (whose slot to give back), then deleted on the
+    condition that it is still that very message, unexpired, and the caller's to remove: sent by
+    the caller, or, for the creator, checked against the group's creator in the same transaction.
+    """
+    group = load_group(request.chatgroup_id)
+    invitee = request.who_to_invite
+    missing = NotFound(f"There is no pending invitation of {invitee} to this chatgroup.")
+    try:
+        key = pending_key("invitation", group.chatgroup_id, invitee)
+        invitation = InboxMessage.get(invitee, key, consistent_read=True)
+    except InboxMessage.DoesNotExist:
+        raise missing from None
+    if not _is_unexpired(invitation):
+        raise missing
+    same = (InboxMessage.message_id == invitation.message_id) & (InboxMessage.sender_id == invitation.sender_id)
+    revocation = Transaction()
+    if invitation.sender_id == caller:
+        revocation.delete(invitation, condition=same & _unexpired(), error=lambda: missing)
+    elif group.creator_id == caller:
+        revocation.check(
+            Chatgroup,
+            group.chatgroup_id,
+            condition=is_live() & (Chatgroup.creator_id == caller),
+            error=lambda: _creator_refusal(group.chatgroup_id, caller),
+        )
+        revocation.delete(invitation, condition=same & _unexpired(), error=lambda: missing)
+    else:
+        raise _may_not_revoke()
+    give_back_pending_slots(revocation, invitation.sender_id, [invitation])
+    revocation.commit()
+    count("InvitationsRevoked")
+
+
+def _may_not_revoke() -> Forbidden:
+    return Forbidden("Only the member who sent an invitation, or the chatgroup's creator, may revoke it.")
+
+
+def _creator_refusal(chatgroup_id: str, caller: str) -> ChatgroupError:
+    """Why the creator's revocation was refused, from a fresh read: the group went, or has another creator now."""
+    try:
+        group = load_group(chatgroup_id)
+    except NotFound as gone:
+        return gone
+    if group.creator_id != caller:
+        return _may_not_revoke()
+    return Conflict(f"Chatgroup {chatgroup_id} changed while your request was handled; please retry.")
+
+
+def _unexpired() -> Condition:
+    """A message still in force: TTL deletes an expired one days later (moto never), and it is pending no more."""
+    return InboxMessage.expires_at.does_not_exist() | (InboxMessage.expires_at > now_ms() // 1000)
+
+
+def _is_unexpired(message: InboxMessage) -> bool:
+    return message.expires_at is None or message.expires_at > now_ms() // 1000
+
+
 def list_inbox(caller: str, limit: int, next_token: str | None) -> InboxPage:
-    """The caller's messages, newest first, one page at a time."""
-    page = newest_first(InboxMessage.by_time, "recipient_id", caller, limit, next_token)
+    """The caller's unexpired messages, newest first, one page at a time."""
+    page = newest_first(InboxMessage.by_time, "recipient_id", caller, limit, next_token, only=_unexpired())
     messages = [
         InboxMessageView(
             inbox_message_id=item.message_id,
@@ -165,3 +254,25 @@ def list_inbox(caller: str, limit: int, next_token: str | None) -> InboxPage:
         for item in page.items
     ]
     return InboxPage(messages=messages, next_token=page.next_token)
+
+
+def list_sent(caller: str, limit: int, next_token: str | None) -> SentPage:
+    """The caller's pending applications and invitations, newest first, from the `by_sender` index.
+
+    Notices the caller caused (as a decider) and expired messages are filtered out; pages stay full,
+    so a page is one Query unless it has filtered items to read past.
+    """
+    pending = InboxMessage.type.is_in(*PENDING_TYPES) & _unexpired()
+    page = newest_first(InboxMessage.by_sender, "sender_id", caller, limit, next_token, only=pending)
+    messages = [
+        SentMessageView(
+            inbox_message_id=item.message_id,
+            type=item.type,
+            chatgroup_id=item.chatgroup_id,
+            to=item.recipient_id,
+            message=item.message,
+            timestamp=iso(item.created_at),
+        )
+        for item in page.items
+    ]
+    return SentPage(messages=messages, next_token=page.next_token)

@@ -8,7 +8,13 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.connection.table import TableConnection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+    LocalSecondaryIndex,
+)
 from pynamodb.models import Model
 
 from chatgroup.clients import dynamodb
@@ -118,6 +124,21 @@ class InboxByChatgroup(GlobalSecondaryIndex["InboxMessage"]):
     created_at = NumberAttribute(range_key=True)
 
 
+class InboxBySender(GlobalSecondaryIndex["InboxMessage"]):
+    """What a user sent, newest first: one Query per page of `GET /api/v1/inbox/sent`.
+
+    It projects what that page shows and filters on (type, expiry), so a page needs no read
+    of the table; the text is the bulk of it. Notices carry a sender too (the decider) and are in it.
+    """
+
+    class Meta:
+        index_name = "by_sender"
+        projection = IncludeProjection(["message_id", "type", "chatgroup_id", "message", "expires_at"])
+
+    sender_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
 class InboxMessage(_Table):
     """A message in a user's inbox.
 
@@ -142,6 +163,7 @@ class InboxMessage(_Table):
     expires_at = NumberAttribute(null=True)
     by_time = InboxByTime()
     by_chatgroup = InboxByChatgroup()
+    by_sender = InboxBySender()
 
 
 class QuotaUsage(_Table):

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import Index
 from pynamodb.models import Model
 
@@ -84,11 +85,19 @@ class Page[T]:
     next_token: str | None
 
 
-def newest_first[T: Model](index: Index[T], partition: str, value: str, limit: int, token: str | None) -> Page[T]:
-    """One page of an index's partition, newest first; the token may only continue this very query."""
+def newest_first[T: Model](
+    index: Index[T], partition: str, value: str, limit: int, token: str | None, only: Condition | None = None
+) -> Page[T]:
+    """One page of an index's partition, newest first; the token may only continue this very query.
+
+    With `only` (a filter), the page still holds `limit` items unless the partition ends: DynamoDB
+    applies `Limit` before the filter, so the Query goes on until the page is full, and the token
+    is the key of the last item shown (PynamoDB's `last_evaluated_key` in the middle of a page).
+    """
     results = index.query(
         value,
         scan_index_forward=False,
+        filter_condition=only,
         limit=limit,
         last_evaluated_key=decode_token(token, key_schema(index), {partition: value}),
     )

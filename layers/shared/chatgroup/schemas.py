@@ -22,9 +22,9 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-MAX_INITIAL_MEMBERS = 97
-"""A creation is one DynamoDB transaction of at most 100 items: the group, the creator's quota slot, the creator
-and 97 members."""
+MAX_INITIAL_MEMBERS = 99
+"""The contract's maximum: with the creator, 100 members. The group, the creator's quota slot and 100 membership
+items exceed one DynamoDB transaction (100 items), so a creation writes the overflow first (groups.create_chatgroup)."""
 
 # Each rule on text is one regular expression, which both validates and is the OpenAPI document's `pattern`,
 # so the document says exactly what is accepted. They are written for Python's `re` and ECMA-262 alike: no
@@ -44,14 +44,15 @@ NAME_PATTERN = (
 )
 """One line without control characters, whose spaces around are dropped: what is left is the name."""
 MAX_PHOTO = 2048
-PHOTO_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20\x7f/?#]+(?:[/?#][^\x00-\x20\x7f]*)?$"
-"""An absolute http(s) URL with a host, without spaces or control characters."""
+PHOTO_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20\x7f-\x9f\u2028\u2029/?#]+(?:[/?#][^\x00-\x20\x7f-\x9f\u2028\u2029]*)?$"
+"""An absolute http(s) URL with a host, without spaces, control characters (tab and newline included: urlparse
+drops those silently) or line separators."""
 MAX_TEXT = 1000
 TEXT_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
 """Control characters but tab and newline."""
 CAPACITY_PATTERN = r"^(?:[1-9][0-9]{0,2}|1000)$"
 MAX_MEMBER_STRING = MAX_INITIAL_MEMBERS * (MAX_USER_ID + 1) - 1
-"""97 ids of 128 characters and the 96 `;` between them."""
+"""99 ids of 128 characters and the 98 `;` between them."""
 _MEMBER_SEGMENT = rf"[{_SPACE}]*(?:{_USER_ID_CHARACTER}{{1,{MAX_USER_ID}}}[{_SPACE}]*)?"
 MEMBER_STRING_PATTERN = rf"^{_MEMBER_SEGMENT}(?:;{_MEMBER_SEGMENT})*$"
 """User ids separated by `;`, spaces around each and empty parts ignored."""
@@ -412,6 +413,27 @@ InboxCreateRequest = Annotated[
 ]
 
 
+class WithdrawApplicationRequest(Schema):
+    """The caller withdraws their own pending application to the group."""
+
+    type: Literal["application"]
+    chatgroup_id: ResourceId
+
+
+class RevokeInvitationRequest(Schema):
+    """The inviter, or the group's creator, revokes the pending invitation of `who_to_invite`."""
+
+    type: Literal["invitation"]
+    chatgroup_id: ResourceId
+    who_to_invite: UserId
+
+
+InboxDeleteRequest = Annotated[
+    WithdrawApplicationRequest | RevokeInvitationRequest,
+    Field(discriminator="type"),
+]
+
+
 class CreateChatgroupResponse(Schema):
     chatgroup_id: str
     sqs: str = Field(description="ARN of the group's FIFO chat queue")
@@ -484,6 +506,22 @@ class InboxMessageView(Schema):
 
 class InboxPage(Schema):
     messages: list[InboxMessageView]
+    next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
+
+
+class SentMessageView(Schema):
+    """A pending application or invitation the caller sent; `to` is whose inbox holds it."""
+
+    inbox_message_id: str
+    type: str
+    chatgroup_id: str
+    to: str
+    message: str | None
+    timestamp: str
+
+
+class SentPage(Schema):
+    messages: list[SentMessageView]
     next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
 
 
