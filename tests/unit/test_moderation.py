@@ -29,7 +29,7 @@ from tests.unit.test_fanout_retries import ConnectionsApi, connections_api, fan_
 
 
 def members(chatgroup_id: str) -> list[str]:
-    return groups.get_chatgroup(chatgroup_id).MemberList.split(";")
+    return str(groups.get_chatgroup(chatgroup_id).MemberList).split(";")
 
 
 def apply(applicant: str, chatgroup_id: str) -> str:

@@ -44,7 +44,9 @@ NAME_PATTERN = (
 )
 """One line without control characters, whose spaces around are dropped: what is left is the name."""
 MAX_PHOTO = 2048
-PHOTO_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20\x7f-\x9f\u2028\u2029/?#]+(?:[/?#][^\x00-\x20\x7f-\x9f\u2028\u2029]*)?$"
+PHOTO_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20\x7f-\x9f\u2028\u2029/?#]+(?:[/?#][^\x00-\x20\x7f-\x9f\u2028\u2029]*)?$"
+)
 """An absolute http(s) URL with a host, without spaces, control characters (tab and newline included: urlparse
 drops those silently) or line separators."""
 MAX_TEXT = 1000
