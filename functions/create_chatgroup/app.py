@@ -47,6 +47,8 @@ NEW_GROUP = "$response.body#/chatgroup_id"
             "ApplyOrInvite": {"operationId": "createInboxMessage", "requestBody": {"chatgroup_id": NEW_GROUP}},
             "DecideLeaveOrUpdate": {"operationId": "putChatgroup", "requestBody": {"chatgroup_id": NEW_GROUP}},
             "DismissOrKickOut": {"operationId": "deleteChatgroup", "requestBody": {"chatgroup_id": NEW_GROUP}},
+            "ListBans": {"operationId": "listBans", "parameters": {"path.chatgroup_id": NEW_GROUP}},
+            "WithdrawOrRevoke": {"operationId": "deleteInboxMessage", "requestBody": {"chatgroup_id": NEW_GROUP}},
         },
     ),
 )

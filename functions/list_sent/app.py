@@ -4,24 +4,40 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from chatgroup.api import caller_id, create_app, lambda_handler_for, responses
+from chatgroup.api import EXAMPLE_CHATGROUP_ID, caller_id, create_app, lambda_handler_for, responses
 from chatgroup.inbox import list_sent
 from chatgroup.observability import tracer
-from chatgroup.schemas import PageLimit, PageToken, SentPage
+from chatgroup.schemas import NeverNull, PageLimit, PageToken, SentPage
 
 app = create_app()
 
 
 @app.get(
     "/api/v1/inbox/sent",
+    operation_id="listSentInbox",
     summary="List the applications and invitations you sent that await a decision",
     tags=["inbox"],
-    responses=responses(),
+    responses=responses(
+        ok=SentPage,
+        example={
+            "messages": [
+                {
+                    "inbox_message_id": "4d2a6f0c8b1e4e7f9c3a5b7d9e1f2a3c",
+                    "type": "invitation",
+                    "chatgroup_id": EXAMPLE_CHATGROUP_ID,
+                    "to": "carol",
+                    "message": "Join us",
+                    "timestamp": "2026-11-24T19:31:00.000Z",
+                }
+            ],
+            "next_token": None,
+        },
+    ),
 )
 @tracer.capture_method
 def get(
     limit: Annotated[PageLimit, Query()] = 20,
-    next_token: Annotated[PageToken | None, Query()] = None,
+    next_token: Annotated[PageToken | None, Query(), NeverNull()] = None,
 ) -> SentPage:
     return list_sent(caller_id(app.current_event), limit, next_token)
 
