@@ -201,4 +201,6 @@ def local_refs(template: Mapping[str, Any], *, stack_name: str, region: str, acc
         f"{logical_id}.Arn": f"arn:aws:lambda:{region}:{account_id}:function:{stack_name}-{logical_id}"
         for logical_id in resources_of_type(template, "AWS::Serverless::Function")
     }
+    # The alias SAM publishes for AutoPublishAlias (`<Function>Aliaslive`), which callers name so SnapStart applies.
+    function_arns |= {f"{name.removesuffix('.Arn')}Aliaslive": f"{arn}:live" for name, arn in function_arns.items()}
     return parameter_values(template) | pseudo | resources | function_arns

@@ -82,10 +82,6 @@ def test_a_photo_url_with_a_control_character_is_refused_on_create_and_update(ph
         ChatgroupChanges.model_validate({"photo": photo})
 
 
-def test_a_photo_url_with_a_space_is_kept_as_before() -> None:
-    assert CreateChatgroupRequest(name="Crew", capacity=5, photo="https://example.com/a b.png").photo is not None
-
-
 @pytest.mark.parametrize("photo", ["ftp://example.com/a.png", "javascript:alert(1)", "example.com/a.png"])
 def test_photo_must_be_an_http_url(photo: str) -> None:
     with pytest.raises(ValidationError, match="http"):
@@ -114,9 +110,9 @@ def test_a_name_padded_past_100_characters_is_refused() -> None:
         CreateChatgroupRequest(name=" " * 100 + "Crew", capacity=5)
 
 
-def test_memberlist_as_a_string_is_at_most_97_ids_of_128_characters_and_their_separators() -> None:
-    with pytest.raises(ValidationError, match="at most 12512 characters"):
-        CreateChatgroupRequest(name="Crew", capacity=5, memberlist=" " * 12_513)
+def test_memberlist_as_a_string_is_at_most_99_ids_of_128_characters_and_their_separators() -> None:
+    with pytest.raises(ValidationError, match="at most 12770 characters"):
+        CreateChatgroupRequest(name="Crew", capacity=5, memberlist=" " * 12_771)
 
 
 def test_unknown_fields_are_ignored_for_forward_compatibility() -> None:

@@ -138,7 +138,12 @@ def _name(value: str) -> str:
     return value.strip()
 
 
+_CONTROL_OR_LINE_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _photo(value: str) -> str:
+    if _CONTROL_OR_LINE_BREAK.search(value):
+        raise ValueError("photo must not hold tabs, newlines or other control characters")
     if len(value) > MAX_PHOTO or not _fullmatch(PHOTO_PATTERN, value):
         raise ValueError(f"photo must be an http(s) URL of at most {MAX_PHOTO} characters, without spaces")
     return value
