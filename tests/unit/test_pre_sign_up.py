@@ -54,9 +54,7 @@ def test_an_unusable_username_is_refused_with_the_rule(trigger, username: str, s
 
 def test_the_user_pool_runs_the_trigger_before_sign_up_and_may_invoke_it() -> None:
     resources = TEMPLATE["Resources"]
-    assert resources["UserPool"]["Properties"]["LambdaConfig"] == {
-        "PreSignUp": {"Ref": "PreSignUpFunctionAliaslive"}
-    }
+    assert resources["UserPool"]["Properties"]["LambdaConfig"] == {"PreSignUp": {"Ref": "PreSignUpFunctionAliaslive"}}
     permission = resources["PreSignUpPermission"]["Properties"]
     assert permission["Principal"] == "cognito-idp.amazonaws.com"
     assert permission["SourceArn"] == {"Fn::GetAtt": ["UserPool", "Arn"]}
