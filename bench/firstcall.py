@@ -141,9 +141,7 @@ class Scenario:
             "WebSocketDisconnectFunction": _socket("ws_disconnect.json", owner, f"{prefix}-closing"),
             "WebSocketDefaultFunction": _socket("ws_default_ping.json", owner, f"{prefix}-posted"),
             "FanOutFunction": _record("fan_out_stream_batch.json", group, {"sender": owner, "seq": 1000}),
-            "PurgeTimelineFunction": _record(
-                "purge_timeline_stream_batch.json", dismissed, {"user": owner, "by": owner, "seq": 1000}
-            ),
+            "PurgeTimelineFunction": _removal("purge_timeline_stream_batch.json", dismissed),
             "NotifyQueueFunction": _record(
                 "notify_queue_stream_batch.json", group, {"user": applicant, "by": owner, "seq": 1000}
             ),
@@ -211,6 +209,14 @@ def _socket(name: str, user: str, connection_id: str) -> Invocation:
     context["connectionId"] = connection_id
     context["authorizer"] = {"principalId": user, "username": user}
     return Invocation(event | {"requestContext": context}, "status 200")
+
+
+def _removal(name: str, group: str) -> Invocation:
+    """The documented KEYS_ONLY stream batch of `name`, its deleted items moved to `group`."""
+    event = _event(name)
+    for record in event["Records"]:
+        record["dynamodb"]["Keys"] = {"chatgroup_id": {"S": group}}
+    return Invocation(event, "no failures")
 
 
 def _record(name: str, group: str, fields: dict[str, Any]) -> Invocation:
