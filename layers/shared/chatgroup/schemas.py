@@ -59,7 +59,7 @@ _MEMBER_SEGMENT = rf"[{_SPACE}]*(?:{_USER_ID_CHARACTER}{{1,{MAX_USER_ID}}}[{_SPA
 MEMBER_STRING_PATTERN = rf"^{_MEMBER_SEGMENT}(?:;{_MEMBER_SEGMENT})*$"
 """User ids separated by `;`, spaces around each and empty parts ignored."""
 _MAX_DIGITS = 38
-"""DynamoDB's number precision; longer integers in a request are refused before Python reads them."""
+"""DynamoDB's number precision; a longer integer in a request is never converted (see `OverlongInteger`)."""
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_ATTRS_STRING = 64 * 1024
 """`attrs` as a JSON string: no longer than a whole request body may be."""
@@ -70,7 +70,8 @@ def parse_json(text: str) -> Any:
 
     `json.loads` alone fails on some valid JSON with errors that are not bad-JSON errors:
     RecursionError when arrays or objects nest thousands deep, and ValueError for an integer
-    of more than 4300 digits (Python's limit on converting strings to int).
+    of more than 4300 digits (Python's limit on converting strings to int). An integer longer
+    than DynamoDB stores is kept as an `OverlongInteger`: a field we read refuses it, one we ignore may hold it.
     """
     try:
         return json.loads(text, parse_int=_integer, object_pairs_hook=_object_without_repeated_keys)
@@ -91,9 +92,17 @@ def _object_without_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any
     return found
 
 
-def _integer(digits: str) -> int:
+@dataclass(frozen=True)
+class OverlongInteger:
+    """A request's integer of more than 38 digits, left unconverted: the document lets a client send any
+    extra property, so only a field we read may refuse it, and none of ours takes such a number."""
+
+    digits: str
+
+
+def _integer(digits: str) -> "int | OverlongInteger":
     if len(digits.removeprefix("-")) > _MAX_DIGITS:
-        raise ValueError(f"holds an integer of more than {_MAX_DIGITS} digits")
+        return OverlongInteger(digits)
     return int(digits)
 
 
@@ -172,6 +181,8 @@ def _capacity(value: Any) -> Any:
     """A number, or the seed's string of one; not `true`, and not what else pydantic would read as a number."""
     if isinstance(value, bool):
         raise ValueError("capacity must be a number, not true or false")
+    if isinstance(value, OverlongInteger):
+        raise ValueError(f"capacity holds an integer of more than {_MAX_DIGITS} digits")
     if isinstance(value, str) and not _fullmatch(CAPACITY_PATTERN, value):
         raise ValueError("capacity must be a whole number from 1 to 1000, or a string of its digits")
     return value
