@@ -48,7 +48,7 @@ def write_cost(results: dict[str, Any], path: Path) -> None:
 
 
 def cold_start(results: dict[str, Any], path: Path) -> None:
-    """Median time to handler ready per function, beside the baseline and the 1.3x target line."""
+    """Median time to handler ready per function, beside the baseline and the 1.25x target line."""
     plt = _pyplot()
     rows = sorted(results["results"], key=lambda row: row["median_ms"])
     names = [row["name"].removesuffix("Function") for row in rows]

@@ -5,6 +5,8 @@ fixes of `devstack.faithful_aws`: one request at a time, transactions without ta
 ClientRequestToken.
 """
 
+import functools
+import json
 import logging
 import os
 import secrets
@@ -14,6 +16,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 import boto3
 from botocore.config import Config
@@ -24,6 +27,7 @@ from devstack import faithful_aws
 from devstack.template import resolve, resources_of_type, table_definitions
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -49,7 +53,7 @@ class EmbeddedAws:
     def __init__(self, port: int, host: str = "127.0.0.1") -> None:
         faithful_aws.install()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        app = DomainDispatcherApplication(create_backend_app)
+        app = _serving_state(DomainDispatcherApplication(create_backend_app))
         with socket.create_server((host, port)) as listener:
             self._server = make_server(
                 host, port, app, threaded=True, request_handler=MotoRequestHandler, fd=listener.fileno()
@@ -72,6 +76,22 @@ class EmbeddedAws:
         self._server.server_close()
 
 
+STATE_PATH = "/_devstack/state"
+"""`GET STATE_PATH?group=<id>&group=...`: `faithful_aws.state` as JSON, for tests that check what a request changed."""
+
+
+def _serving_state(app: "WSGIApplication") -> "WSGIApplication":
+    def serve(environ: "WSGIEnvironment", start_response: "StartResponse") -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != STATE_PATH:
+            return app(environ, start_response)
+        groups = parse_qs(environ.get("QUERY_STRING", "")).get("group", [])
+        body = json.dumps(faithful_aws.state(groups)).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return serve
+
+
 def use_embedded_aws(endpoint_url: str) -> None:
     """Point every AWS SDK of this process at the embedded AWS, dropping settings that would outrank it."""
     for name in [*_SHADOWING, *(name for name in os.environ if name.startswith("AWS_ENDPOINT_URL_"))]:
@@ -92,7 +112,9 @@ def _session() -> boto3.Session:
 _CONFIG = Config(connect_timeout=2, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})
 
 
+@functools.cache
 def dynamodb(endpoint_url: str) -> "DynamoDBClient":
+    """One client per endpoint, shared (boto3 clients are thread-safe): making one costs ~40 ms, a reset ~50."""
     return _session().client("dynamodb", endpoint_url=endpoint_url, config=_CONFIG)
 
 

@@ -38,12 +38,12 @@ from moto.dynamodb.exceptions import (
     TransactionCanceledException,
     TransactWriteSingleOpException,
 )
-from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.moto_api._internal.models import MotoAPIBackend
-from moto.sqs.models import Queue
+from moto.sqs.models import Queue, sqs_backends
 
 MAX_TRANSACTION_ITEMS = 100
 """DynamoDB's limit on the actions of one TransactWriteItems."""
@@ -307,3 +307,31 @@ def _idempotent(handle: Callable[[DynamoHandler], ActionResult]) -> Callable[[Dy
 
 def _fingerprint(parameters: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()
+
+
+def state(groups: Iterable[str]) -> dict[str, Any]:
+    """What the embedded AWS holds at one instant (under the lock), for tests that check a request changed nothing.
+
+    Every table's item count, every queue's name, and every item whose `chatgroup_id` is one of
+    `groups`, as DynamoDB JSON. Read here rather than through the APIs: a Scan per table and a
+    ListQueues cost ~6 ms each in moto, and a fuzz run takes one snapshot per refused request.
+    """
+    wanted = set(groups)
+    counts: dict[str, int] = {}
+    items: list[str] = []
+    with _ONE_AT_A_TIME:
+        for backend in (backend for regions in dynamodb_backends.values() for backend in regions.values()):
+            for name, table in backend.tables.items():
+                counts[name] = len(table)
+                items += [
+                    f"{name} {json.dumps(item.to_json()['Attributes'], sort_keys=True, default=str)}"
+                    for item in table.all_items()
+                    if _group_of(item) in wanted
+                ]
+        queues = [name for regions in sqs_backends.values() for backend in regions.values() for name in backend.queues]
+    return {"counts": counts, "queues": sorted(queues), "items": sorted(items)}
+
+
+def _group_of(item: Item) -> str | None:
+    group = item.attrs.get("chatgroup_id")
+    return group.value if group is not None and group.type == "S" else None

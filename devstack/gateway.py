@@ -4,19 +4,17 @@ import base64
 import json
 import logging
 import re
-import socketserver
-import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from devstack.auth import CognitoAuthorizer, Unauthorized
-from devstack.aws import SHUTDOWN_POLL_SECONDS
 from devstack.lambda_runtime import LocalFunction, proxy_event
+from devstack.plumbing import LoopbackServer
 from devstack.template import ROOT, Route, UnsupportedTemplate, api_properties, resolve, resources_of_type
 from devstack.websocket import ConnectionsApi
 
@@ -356,7 +354,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             response = HttpResponse(400, [("Content-Type", JSON)], b'{"message":"Bad Request"}')
         else:
-            response = self.server.gateway.handle(request)
+            response = self.server.served.handle(request)
         self._send(response)
         elapsed_ms = (time.perf_counter() - started) * 1000
         logger.info(
@@ -411,32 +409,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         logger.warning("%s: %s", self.address_string(), format % args)
 
 
-class GatewayServer(ThreadingHTTPServer):
-    """The API's port; bound at construction, so a port in use fails before anything else starts."""
+class GatewayServer(LoopbackServer[Gateway]):
+    """The API's port."""
 
-    daemon_threads = True
     # Bursts of clients (the race tests open 50 at once) must queue, not be reset.
     request_queue_size = 128
-    gateway: Gateway
 
     def __init__(self, port: int, host: str = "127.0.0.1") -> None:
-        super().__init__((host, port), _RequestHandler)
-        self.url = f"http://{host}:{self.server_port}"
-        self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, name="api-gateway", daemon=True
-        )
-
-    def server_bind(self) -> None:
-        """Bind without HTTPServer's reverse DNS lookup of the host, which takes seconds on some machines."""
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
-
-    def start(self, gateway: Gateway) -> None:
-        self.gateway = gateway
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self.shutdown()
-            self._thread.join()
-        self.server_close()
+        super().__init__(port, _RequestHandler, "api-gateway", host)

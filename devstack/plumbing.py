@@ -6,13 +6,16 @@ them), the same fake credentials (`devstack.aws.FAKE_CREDENTIALS`) and the same 
 """
 
 import socket
+import socketserver
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import requests
 
-from devstack.aws import ACCOUNT_ID, REGION, STACK_NAME, EmbeddedAws, create_tables
+from devstack.aws import ACCOUNT_ID, REGION, SHUTDOWN_POLL_SECONDS, STACK_NAME, EmbeddedAws, create_tables
 from devstack.code import configure_process
 from devstack.lambda_runtime import shared_environment
 from devstack.template import functions, load_template, local_refs
@@ -23,6 +26,36 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class LoopbackServer[Served](ThreadingHTTPServer):
+    """One HTTP port of the local stack, served on a thread of its own; bound at construction, so a port in use
+    fails before anything else starts. Its handler reads what it serves (`Served`) from `server.served`."""
+
+    daemon_threads = True
+    served: Served
+
+    def __init__(self, port: int, handler: type[BaseHTTPRequestHandler], name: str, host: str = "127.0.0.1") -> None:
+        super().__init__((host, port), handler)
+        self.url = f"http://{host}:{self.server_port}"
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, name=name, daemon=True
+        )
+
+    def server_bind(self) -> None:
+        """Bind without HTTPServer's reverse DNS lookup of the host, which takes seconds on some machines."""
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def start(self, served: Served) -> None:
+        self.served = served
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self.shutdown()
+            self._thread.join()
+        self.server_close()
 
 
 def local_names(template: Mapping[str, Any] | None = None) -> dict[str, str]:

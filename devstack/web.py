@@ -14,19 +14,17 @@ import json
 import logging
 import mimetypes
 import os
-import socketserver
 import sys
-import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import boto3
 
-from devstack.aws import SHUTDOWN_POLL_SECONDS
 from devstack.deployed import UnusableStack
+from devstack.plumbing import LoopbackServer
 from devstack.template import ROOT
 
 logger = logging.getLogger("devstack.web")
@@ -115,7 +113,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, send_body: bool) -> None:
         path = unquote(urlsplit(self.path).path)
         if path == "/config.json":
-            body = json.dumps(self.server.config.as_json(), indent=2).encode()
+            body = json.dumps(self.server.served.as_json(), indent=2).encode()
             self._send(200, "application/json", body, send_body, cache="no-store")
         elif path == "/openapi.json":
             self._send_file(OPENAPI_DOCUMENT, send_body)
@@ -156,33 +154,11 @@ class _Handler(BaseHTTPRequestHandler):
         logger.warning("web %s: %s", self.address_string(), format % args)
 
 
-class WebServer(ThreadingHTTPServer):
-    """The web app's port; bound at construction, so a port in use fails before anything else starts."""
-
-    daemon_threads = True
-    config: WebConfig
+class WebServer(LoopbackServer[WebConfig]):
+    """The web app's port."""
 
     def __init__(self, port: int, host: str = "127.0.0.1") -> None:
-        super().__init__((host, port), _Handler)
-        self.url = f"http://{host}:{self.server_port}"
-        self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS}, name="web", daemon=True
-        )
-
-    def server_bind(self) -> None:
-        """Bind without HTTPServer's reverse DNS lookup of the host, which takes seconds on some machines."""
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
-
-    def start(self, config: WebConfig) -> None:
-        self.config = config
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self.shutdown()
-            self._thread.join()
-        self.server_close()
+        super().__init__(port, _Handler, "web", host)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,8 +71,8 @@ def test_a_read_answers_items_in_the_documented_shape(invoke: Invoke) -> None:
         ({"text": "carriage\rreturn"}, "control"),
         ({"text": None}, "text"),
         ({"text": "ok", "client_msg_id": ""}, "client_msg_id"),
-        ({"text": "ok", "client_msg_id": "x" * 65}, "client_msg_id"),
-        ({"text": "ok", "client_msg_id": "with space"}, "client_msg_id"),
+        ({"text": "ok", "client_msg_id": "x" * 65}, "client_msg_id: must be 1 to 64 visible ASCII characters"),
+        ({"text": "ok", "client_msg_id": "with space"}, "client_msg_id: must be 1 to 64 visible ASCII characters"),
         ("{not json", "not valid JSON"),
         ('{"text": "", "text": "second"}', "gives the key 'text' twice"),
     ],
@@ -110,10 +110,16 @@ def test_both_cursors_at_once_are_a_400(invoke: Invoke) -> None:
     assert "not both" in reply.body["reason"]
 
 
-@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"after_seq": "-1"}, {"before_seq": "one"}])
+@pytest.mark.parametrize(
+    "query",
+    [{"limit": "0"}, {"limit": "101"}, {"after_seq": "-1"}, {"before_seq": "one"}]
+    + [{"after_seq": "1_0"}, {"before_seq": "+2"}, {"after_seq": "1.0"}, {"before_seq": " 3"}],
+)
 def test_bad_page_parameters_are_a_400(invoke: Invoke, query: dict[str, str]) -> None:
     group = create(invoke)
-    assert read(invoke, group, **query).status == 400
+    reply = read(invoke, group, **query)
+    assert reply.status == 400
+    assert reply.body["reason"].startswith(f"{next(iter(query))}: ")
 
 
 def test_a_retried_client_msg_id_returns_the_first_answer_and_stores_one_message(invoke: Invoke) -> None:

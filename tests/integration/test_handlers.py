@@ -350,7 +350,25 @@ def test_inbox_pages_by_limit_and_token(invoke: Invoke) -> None:
 
 
 @pytest.mark.parametrize(
-    "limit", ["0", "101", "ten", "-1", "1.5", "1e2", "", "0x10", "\u0663", "9" * 5000, "NaN", "5; drop"]
+    "limit",
+    [
+        "0",
+        "101",
+        "ten",
+        "-1",
+        "1.5",
+        "1e2",
+        "",
+        "0x10",
+        "\u0663",
+        "9" * 5000,
+        "NaN",
+        "5; drop",
+        "1_0",
+        "+2",
+        "2.0",
+        " 3",
+    ],
 )
 def test_inbox_with_a_limit_that_is_not_a_whole_number_from_1_to_100_is_400(invoke: Invoke, limit: str) -> None:
     reply = invoke("GetInboxFunction", "inbox_get", "alice", query={"limit": limit})
@@ -358,9 +376,11 @@ def test_inbox_with_a_limit_that_is_not_a_whole_number_from_1_to_100_is_400(invo
     assert reply.body["reason"].startswith("limit: ")
 
 
-@pytest.mark.parametrize("query", [{"next_token": "garbage"}])
-def test_inbox_with_a_bad_limit_or_token_is_400(invoke: Invoke, query: dict[str, str]) -> None:
-    assert_failed(invoke("GetInboxFunction", "inbox_get", "alice", query=query), 400)
+@pytest.mark.parametrize("token", ["garbage", "not base64!", "x" * 2049])
+def test_inbox_with_a_token_it_did_not_give_is_400_saying_to_start_again(invoke: Invoke, token: str) -> None:
+    reply = invoke("GetInboxFunction", "inbox_get", "alice", query={"next_token": token})
+    assert_failed(reply, 400)
+    assert "start again without it" in reply.body["reason"]
 
 
 # listings

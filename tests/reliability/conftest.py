@@ -8,23 +8,20 @@ kinds of caller, and the races more applicants, than the four demo users.
 """
 # ruff: noqa: F811 - the end-to-end fixture imported below is, as pytest wants, a parameter of the ones here
 
-import json
 import threading
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
 import requests
 
-from devstack.aws import FAKE_CREDENTIALS, UserPool, cognito, create_users, dynamodb
+from devstack.aws import STATE_PATH, UserPool, cognito, create_users
 from devstack.stackfile import StackInfo
 from tests.e2e.conftest import StackProcess, User, start_stack  # noqa: F401 - a fixture of this folder too
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import ScanOutputTypeDef
-    from mypy_boto3_sqs import SQSClient
+    pass
 
 TIMEOUT_SECONDS = 30
 IDEMPOTENCY = "IdempotencyTable"
@@ -125,8 +122,7 @@ class AwsState:
     """What the embedded AWS holds: how many items each table has, every queue, every item about some groups.
 
     Counting every table catches any item a request adds or removes, anywhere; the full items
-    of the groups a test works on catch any change to them. Reading every item of every table
-    instead would cost a Scan per table whose price grows with what earlier tests created.
+    of the groups a test works on catch any change to them.
     """
 
     counts: dict[str, int]
@@ -147,46 +143,17 @@ class AwsState:
 
 
 class AwsSnapshots:
-    """Reads the state of the stack's embedded AWS, through its APIs, as any client of it could."""
+    """Reads the state of the stack's embedded AWS at one instant, from the embedded AWS itself (`STATE_PATH`)."""
 
     def __init__(self, stack: StackInfo) -> None:
-        self._dynamodb = dynamodb(stack.aws_endpoint_url)
-        self._sqs: SQSClient = boto3.client(
-            "sqs",
-            endpoint_url=stack.aws_endpoint_url,
-            region_name=stack.region,
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        )
+        self._url = f"{stack.aws_endpoint_url}{STATE_PATH}"
 
     def take(self, groups: Collection[str] = ()) -> AwsState:
-        """Every table's item count, every queue's name, and every item about `groups`: group, members, messages.
-
-        One Scan per table: its ScannedCount is the table's size, and its filter returns only the
-        items about `groups`, which keeps it cheap however many items the table holds.
-        """
-        counts, items = {}, set()
-        for table in sorted(self._dynamodb.list_tables()["TableNames"]):
-            counts[table] = 0
-            for page in self._scan_about(table, groups):
-                counts[table] += page["ScannedCount"]
-                items |= {f"{table} {json.dumps(item, sort_keys=True)}" for item in page.get("Items", [])}
-        pages = self._sqs.get_paginator("list_queues").paginate(PaginationConfig={"PageSize": 1000})
-        queues = frozenset(url.rsplit("/", 1)[1] for page in pages for url in page.get("QueueUrls", []))
-        return AwsState(counts=counts, queues=queues, items=frozenset(items))
-
-    def _scan_about(self, table: str, groups: Collection[str]) -> Iterator["ScanOutputTypeDef"]:
-        paginator = self._dynamodb.get_paginator("scan")
-        if table == IDEMPOTENCY or not groups:
-            yield from paginator.paginate(TableName=table, Select="COUNT", ConsistentRead=True)
-            return
-        names = {f":group{index}": {"S": group} for index, group in enumerate(groups)}
-        yield from paginator.paginate(
-            TableName=table,
-            ConsistentRead=True,
-            FilterExpression=f"chatgroup_id IN ({', '.join(names)})",
-            ExpressionAttributeValues=names,
-        )
+        """Every table's item count, every queue's name, and every item about `groups`: group, members, messages."""
+        response = requests.get(self._url, params={"group": list(groups)}, timeout=TIMEOUT_SECONDS)
+        response.raise_for_status()
+        state = response.json()
+        return AwsState(counts=state["counts"], queues=frozenset(state["queues"]), items=frozenset(state["items"]))
 
 
 @pytest.fixture(scope="package")

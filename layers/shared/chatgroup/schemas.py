@@ -53,6 +53,9 @@ MAX_TEXT = 1000
 TEXT_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
 """Control characters but tab and newline."""
 CAPACITY_PATTERN = r"^(?:[1-9][0-9]{0,2}|1000)$"
+VISIBLE_ASCII_PATTERN = r"^[\x21-\x7e]+$"
+PAGE_TOKEN_PATTERN = r"^[A-Za-z0-9_-]+={0,2}$"  # noqa: S105 - a pattern, not a secret
+MAX_PAGE_TOKEN = 2048
 MAX_MEMBER_STRING = MAX_INITIAL_MEMBERS * (MAX_USER_ID + 1) - 1
 """99 ids of 128 characters and the 98 `;` between them."""
 _MEMBER_SEGMENT = rf"[{_SPACE}]*(?:{_USER_ID_CHARACTER}{{1,{MAX_USER_ID}}}[{_SPACE}]*)?"
@@ -188,6 +191,29 @@ def _capacity(value: Any) -> Any:
     return value
 
 
+def _page_token(value: str) -> str:
+    if not 1 <= len(value) <= MAX_PAGE_TOKEN or not _fullmatch(PAGE_TOKEN_PATTERN, value):
+        raise ValueError("is not a next_token this service gave; start again without it")
+    return value
+
+
+def _visible_ascii(max_length: int) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not 1 <= len(value) <= max_length or not _fullmatch(VISIBLE_ASCII_PATTERN, value):
+            raise ValueError(f"must be 1 to {max_length} visible ASCII characters, without spaces")
+        return value
+
+    return check
+
+
+def _decimal_digits(value: Any) -> Any:
+    """A number in a query string is written in the digits 0-9 alone: pydantic would also read `+2`, `1_0`, ` 3`
+    and `1.0`, which no client writes on purpose, and would let two spellings name one page."""
+    if isinstance(value, str) and not _fullmatch(r"[0-9]{1,20}", value):
+        raise ValueError("must be a whole number written in the digits 0-9")
+    return value
+
+
 def _split_members(value: Any) -> Any:
     """Accept the seed's `'u0;u1;...'` as well as a JSON list of user ids."""
     if isinstance(value, str):
@@ -266,30 +292,26 @@ MemberList = Annotated[
     ),
 ]
 Choice = Literal["accept", "deny"]
-PageLimit = Annotated[int, Field(ge=1, le=100, description="items per page")]
+PageLimit = Annotated[int, Field(ge=1, le=100, description="items per page"), BeforeValidator(_decimal_digits)]
 PageToken = Annotated[
     str,
-    Field(
-        min_length=1,
-        max_length=2048,
-        pattern=r"^[A-Za-z0-9_-]+={0,2}$",
-        description="the next_token of the previous page of the same query; any other is refused with a 400",
-    ),
+    AfterValidator(_page_token),
+    _documented(PAGE_TOKEN_PATTERN, MAX_PAGE_TOKEN, 1),
+    Field(description="the next_token of the previous page of the same query; any other is refused with a 400"),
 ]
-IdempotencyKey = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")]
+IdempotencyKey = Annotated[str, AfterValidator(_visible_ascii(255)), _documented(VISIBLE_ASCII_PATTERN, 255, 1)]
 MessageText = Annotated[
     str, AfterValidator(_message_text), _documented(MESSAGE_TEXT_PATTERN, MAX_MESSAGE_CODE_POINTS, 1)
 ]
 ClientMessageId = Annotated[
     str,
-    Field(
-        min_length=1,
-        max_length=64,
-        pattern=r"^[\x21-\x7e]+$",
-        description="the client's id of this message (visible ASCII): a resend with the same text is stored once",
-    ),
+    AfterValidator(_visible_ascii(64)),
+    _documented(VISIBLE_ASCII_PATTERN, 64, 1),
+    Field(description="the client's id of this message (visible ASCII): a resend with the same text is stored once"),
 ]
-Seq = Annotated[int, Field(ge=0, le=2**53, description="a seq of the group's timeline")]
+Seq = Annotated[
+    int, Field(ge=0, le=2**53, description="a seq of the group's timeline"), BeforeValidator(_decimal_digits)
+]
 
 
 class Schema(BaseModel):
@@ -524,7 +546,7 @@ class InboxMessageView(Schema):
 
 class InboxPage(Schema):
     messages: list[InboxMessageView]
-    next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
+    next_token: str | None = Field(description="pass back to get the next page; null on the last page")
 
 
 class SentMessageView(Schema):
@@ -540,12 +562,12 @@ class SentMessageView(Schema):
 
 class SentPage(Schema):
     messages: list[SentMessageView]
-    next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
+    next_token: str | None = Field(description="pass back to get the next page; null on the last page")
 
 
 class ChatgroupPage(Schema):
     chatgroups: list[ChatgroupView] = Field(description="each with MemberCount, not MemberList")
-    next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
+    next_token: str | None = Field(description="pass back to get the next page; null on the last page")
 
 
 class BanView(Schema):
@@ -556,7 +578,7 @@ class BanView(Schema):
 
 class BansPage(Schema):
     bans: list[BanView] = Field(description="in user id order")
-    next_token: str | None = Field(description="pass back to get the next page; absent on the last page")
+    next_token: str | None = Field(description="pass back to get the next page; null on the last page")
 
 
 class SendMessageRequest(Schema):
