@@ -112,8 +112,10 @@ def test_both_cursors_at_once_are_a_400(invoke: Invoke) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    [{"limit": "0"}, {"limit": "101"}, {"after_seq": "-1"}, {"before_seq": "one"}]
-    + [{"after_seq": "1_0"}, {"before_seq": "+2"}, {"after_seq": "1.0"}, {"before_seq": " 3"}],
+    [
+        *({"limit": "0"}, {"limit": "101"}, {"after_seq": "-1"}, {"before_seq": "one"}),
+        *({"after_seq": "1_0"}, {"before_seq": "+2"}, {"after_seq": "1.0"}, {"before_seq": " 3"}),
+    ],
 )
 def test_bad_page_parameters_are_a_400(invoke: Invoke, query: dict[str, str]) -> None:
     group = create(invoke)
