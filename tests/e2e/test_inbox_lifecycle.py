@@ -121,5 +121,5 @@ def test_a_photo_url_with_a_newline_or_tab_is_refused_on_create_and_update(alice
         )
         for answer in (created, updated):
             assert answer.status_code == 400, answer.text
-            assert "photo must not hold tabs, newlines or other control characters" in answer.json()["reason"]
+            assert "photo must not hold tabs, newlines, other control or invisible" in answer.json()["reason"]
     assert alice.group(group).json()["PhotoID"] is None

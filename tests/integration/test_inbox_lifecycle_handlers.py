@@ -164,5 +164,5 @@ def test_a_photo_url_with_a_control_character_is_400_on_create_and_on_update(inv
     )
     for reply in (created, updated):
         assert_failed(reply, 400)
-        assert "photo must not hold tabs, newlines or other control characters" in reply.body["reason"]
+        assert "photo must not hold tabs, newlines, other control or invisible" in reply.body["reason"]
     assert everything() == before

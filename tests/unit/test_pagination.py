@@ -5,10 +5,12 @@ import json
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter
 
 from chatgroup.errors import InvalidRequest
 from chatgroup.models import Chatgroup, InboxMessage, Membership
 from chatgroup.pagination import decode_token, encode_token, key_schema
+from chatgroup.schemas import MAX_USER_ID, PageToken
 
 MINE = key_schema(Membership.by_user)
 KEY = {"chatgroup_id": {"S": "g1"}, "user_id": {"S": "alice"}, "joined_at": {"N": "1795563457573"}}
@@ -26,6 +28,26 @@ def test_a_query_key_holds_the_tables_key_and_the_indexs() -> None:
 
 def test_a_key_comes_back_from_its_token() -> None:
     assert decode_token(encode_token(KEY), MINE, {"user_id": "alice"}) == KEY
+
+
+def test_a_sent_list_token_between_users_with_the_longest_ids_is_short_enough_to_send_back() -> None:
+    # Given the key a sent-list page ends on when both users' ids are 128 four-byte characters
+    sender, recipient = "😀" * MAX_USER_ID, "🎉" * MAX_USER_ID
+    pending = f"invitation#{'g' * 64}#{recipient}"
+    key = {
+        "recipient_id": {"S": recipient},
+        "pending_key": {"S": pending},
+        "sender_id": {"S": sender},
+        "created_at": {"N": "1795563457573"},
+    }
+
+    # When it becomes a next_token
+    sent_token = encode_token(key)
+
+    # Then the request model takes it back, and it continues that very query
+    assert sent_token is not None
+    assert TypeAdapter(PageToken).validate_python(sent_token) == sent_token
+    assert decode_token(sent_token, key_schema(InboxMessage.by_sender), {"sender_id": sender}) == key
 
 
 @pytest.mark.parametrize(

@@ -162,8 +162,10 @@ def test_a_sender_at_the_pending_limit_is_refused_until_the_oldest_expires(aws, 
     with pytest.raises(TooManyRequests, match="awaiting a decision are at the limit of 2") as refusal:
         apply("dave", third)
 
-    # Then he may retry once his oldest message expires, and the third creator received nothing
+    # Then he may retry once his oldest message expires (or at once after a withdrawal), and the third creator
+    # received nothing
     assert INBOX_RETENTION_SECONDS - 60 <= (refusal.value.retry_after or 0) <= INBOX_RETENTION_SECONDS
+    assert "withdraw or revoke one (DELETE /api/v1/inbox/delete" in str(refusal.value)
     assert sorted(message.chatgroup_id for message in messages_from("dave")) == sorted([first, second])
     assert list(InboxMessage.query("carol")) == []
     assert len(slots_of("dave")[1]) == 2

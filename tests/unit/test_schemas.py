@@ -54,10 +54,31 @@ def test_user_ids_with_spaces_separators_or_too_long_are_refused(member: str) ->
         CreateChatgroupRequest(name="Crew", capacity=5, memberlist=[member])
 
 
-@pytest.mark.parametrize("name", ["", "   ", "x" * 101, "bell\x07", "two\nlines"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "   ",
+        "x" * 101,
+        "bell\x07",
+        "two\nlines",
+        "next\x85line",
+        "c1\x9f",
+        "evil\u202eright",
+        "zero\u200bwidth",
+        "\ufeffbom",
+    ],
+)
 def test_names_must_be_1_to_100_printable_characters(name: str) -> None:
     with pytest.raises(ValidationError, match="name is 1 to 100"):
         CreateChatgroupRequest(name=name, capacity=5)
+    with pytest.raises(ValidationError, match="name is 1 to 100"):
+        ChatgroupChanges.model_validate({"name": name})
+
+
+@pytest.mark.parametrize("name", ["👨\u200d👩\u200d👧 family", "می\u200cخواهم", "\u200fשלום\u200e"])  # noqa: RUF001
+def test_names_keep_the_joiners_and_direction_marks_that_emoji_and_scripts_need(name: str) -> None:
+    assert CreateChatgroupRequest(name=name, capacity=5).name == name
 
 
 def test_unicode_names_are_kept() -> None:
@@ -73,13 +94,16 @@ def test_unicode_names_are_kept() -> None:
         "https://ex\x00.com/",
         "https://example.com/\x85a.png",
         "https://example.com/\u2028",
+        "https://example.com/evil\u202egnp.exe",
+        "https://example.com/\u200ba.png",
+        "https://example.com/\xa0a.png",
     ],
-    ids=["newline", "tab", "carriage return", "NUL", "NEL", "line separator"],
+    ids=["newline", "tab", "carriage return", "NUL", "NEL", "line separator", "right-to-left override", "ZWSP", "NBSP"],
 )
 def test_a_photo_url_with_a_control_character_is_refused_on_create_and_update(photo: str) -> None:
-    with pytest.raises(ValidationError, match="photo must not hold tabs, newlines or other control characters"):
+    with pytest.raises(ValidationError, match="photo must not hold tabs, newlines, other control or invisible"):
         CreateChatgroupRequest(name="Crew", capacity=5, photo=photo)
-    with pytest.raises(ValidationError, match="photo must not hold tabs, newlines or other control characters"):
+    with pytest.raises(ValidationError, match="photo must not hold tabs, newlines, other control or invisible"):
         ChatgroupChanges.model_validate({"photo": photo})
 
 

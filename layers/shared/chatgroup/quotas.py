@@ -139,7 +139,8 @@ def _pending_refusal(held: _PendingHeld, limit: int) -> TooManyRequests:
         )
     reason = (
         f"Your applications and invitations awaiting a decision are at the limit of {limit} per user: another can "
-        "be sent once one of them is accepted or denied"
+        "be sent once you withdraw or revoke one (DELETE /api/v1/inbox/delete; GET /api/v1/inbox/sent lists them), "
+        "once one is accepted or denied"
     )
     expiries = [expiry for expiry in held.live_expiries if expiry is not None]
     if not expiries:

@@ -38,24 +38,31 @@ _USER_ID_CHARACTER = rf"[^{_SPACE};#\x00-\x1f\x7f]"
 USER_ID_PATTERN = rf"^{_USER_ID_CHARACTER}{{1,{MAX_USER_ID}}}$"
 RESOURCE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 MAX_NAME = 100
-_NOT_IN_A_NAME = r"\x00-\x1f\x7f\u2028\u2029"
+_CONTROL = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+"""C0 and C1 control characters (NEL, U+0085, among them) and the Unicode line and paragraph separators."""
+_INVISIBLE_FORMAT = r"\u200b\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+"""Zero-width space, word joiner and BOM, and the bidirectional embeddings, overrides and isolates: a name or URL
+holding them can show as another (U+202E turns "evil" into "live") and spill its direction into the text around
+it. The joiners that emoji and scripts need (U+200C, U+200D) and the direction marks (U+200E, U+200F) stay."""
+_NOT_IN_A_NAME = _CONTROL + _INVISIBLE_FORMAT
 NAME_PATTERN = (
     rf"^[{_SPACE}]*[^{_SPACE}{_NOT_IN_A_NAME}](?:[^{_NOT_IN_A_NAME}]*[^{_SPACE}{_NOT_IN_A_NAME}])?[{_SPACE}]*$"
 )
 """One line without control characters, whose spaces around are dropped: what is left is the name."""
 MAX_PHOTO = 2048
-PHOTO_PATTERN = (
-    r"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20\x7f-\x9f\u2028\u2029/?#]+(?:[/?#][^\x00-\x20\x7f-\x9f\u2028\u2029]*)?$"
-)
+_NOT_IN_A_URL = _CONTROL + _INVISIBLE_FORMAT + r"\xa0"
+PHOTO_PATTERN = rf"^[Hh][Tt][Tt][Pp][Ss]?://[^ {_NOT_IN_A_URL}/?#]+(?:[/?#][^ {_NOT_IN_A_URL}]*)?$"
 """An absolute http(s) URL with a host, without spaces, control characters (tab and newline included: urlparse
-drops those silently) or line separators."""
+drops those silently), line separators or invisible formatting characters."""
 MAX_TEXT = 1000
 TEXT_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
 """Control characters but tab and newline."""
 CAPACITY_PATTERN = r"^(?:[1-9][0-9]{0,2}|1000)$"
 VISIBLE_ASCII_PATTERN = r"^[\x21-\x7e]+$"
 PAGE_TOKEN_PATTERN = r"^[A-Za-z0-9_-]+={0,2}$"  # noqa: S105 - a pattern, not a secret
-MAX_PAGE_TOKEN = 2048
+MAX_PAGE_TOKEN = 4096
+"""Room for the longest key a page can end on: the sent list's four attributes, two of them user ids of 128
+four-byte characters, are ~1.8 KB of JSON, ~2.3 KB in base64."""
 MAX_MEMBER_STRING = MAX_INITIAL_MEMBERS * (MAX_USER_ID + 1) - 1
 """99 ids of 128 characters and the 98 `;` between them."""
 _MEMBER_SEGMENT = rf"[{_SPACE}]*(?:{_USER_ID_CHARACTER}{{1,{MAX_USER_ID}}}[{_SPACE}]*)?"
@@ -146,16 +153,18 @@ def _resource_id(value: str) -> str:
 
 def _name(value: str) -> str:
     if len(value) > MAX_NAME or not _fullmatch(NAME_PATTERN, value):
-        raise ValueError(f"a name is 1 to {MAX_NAME} characters on one line, without control characters")
+        raise ValueError(
+            f"a name is 1 to {MAX_NAME} characters on one line, without control or invisible formatting characters"
+        )
     return value.strip()
 
 
-_CONTROL_OR_LINE_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NOT_IN_A_URL_FOUND = re.compile(f"[{_NOT_IN_A_URL}]")
 
 
 def _photo(value: str) -> str:
-    if _CONTROL_OR_LINE_BREAK.search(value):
-        raise ValueError("photo must not hold tabs, newlines or other control characters")
+    if _NOT_IN_A_URL_FOUND.search(value):
+        raise ValueError("photo must not hold tabs, newlines, other control or invisible formatting characters")
     if len(value) > MAX_PHOTO or not _fullmatch(PHOTO_PATTERN, value):
         raise ValueError(f"photo must be an http(s) URL of at most {MAX_PHOTO} characters, without spaces")
     return value
