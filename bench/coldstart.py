@@ -70,6 +70,8 @@ if expect == "status 200":
     served = answer.get("statusCode") == 200
 elif expect == "principal":
     served = bool(answer.get("principalId"))
+elif expect == "signed up":
+    served = answer.get("userName") == request["event"]["userName"]
 else:
     served = not (answer or {{}}).get("batchItemFailures")
 if not served:

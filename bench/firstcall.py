@@ -96,8 +96,12 @@ class Scenario:
         """State for one more round, and the event each function gets in it (by logical id)."""
         self._rounds += 1
         prefix = f"r{self._rounds}"
-        owner, member, applicant, creator = (f"{prefix}-{name}" for name in ("ann", "ben", "cat", "dan"))
+        owner, member, applicant, creator, withdrawer = (
+            f"{prefix}-{name}" for name in ("ann", "ben", "cat", "dan", "eve")
+        )
         group = self._create(owner, member)
+        application = {"type": "application", "chatgroup_id": group}
+        self.api.ok("POST", "/api/v1/inbox/create", withdrawer, application)
         if self._rounds == 1:
             self._baseline_group = group
         dismissed = self._create(owner, member)
@@ -120,10 +124,14 @@ class Scenario:
                 owner,
                 {"type": "kickout", "chatgroup_id": group, "creator_id": owner, "who_to_kick_out": member},
             ),
-            "CreateInboxMessageFunction": self._rest(
-                "POST", "/api/v1/inbox/create", applicant, {"type": "application", "chatgroup_id": group}
-            ),
+            "CreateInboxMessageFunction": self._rest("POST", "/api/v1/inbox/create", applicant, application),
+            "DeleteInboxMessageFunction": self._rest("DELETE", "/api/v1/inbox/delete", withdrawer, application),
             "GetInboxFunction": self._rest("GET", "/api/v1/inbox/get", owner, query={"limit": "20"}),
+            "ListSentFunction": self._rest("GET", "/api/v1/inbox/sent", withdrawer, query={"limit": "20"}),
+            "ListBansFunction": self._rest(
+                "GET", f"/api/v1/chatgroup/{group}/bans", owner, query={"limit": "20"}, group=group
+            ),
+            "PreSignUpFunction": Invocation(_event("pre_sign_up.json", userName=creator), "signed up"),
             "ListMyChatgroupsFunction": self._rest("GET", "/api/v1/chatgroup/mine", owner, query={"limit": "20"}),
             "ListEventChatgroupsFunction": self._rest(
                 "GET", "/api/v1/chatgroup/list", owner, query={"eventid": EVENT_ID, "limit": "20"}
@@ -164,7 +172,7 @@ class Scenario:
         query: dict[str, str] | None = None,
         group: str | None = None,
     ) -> Invocation:
-        resource = "/api/v1/chatgroup/{chatgroup_id}/messages" if group else path
+        resource = path.replace(group, "{chatgroup_id}") if group else path
         if path.startswith("/api/v1/chatgroup/get/"):
             resource, group = "/api/v1/chatgroup/get/{chatgroup_id}", path.rsplit("/", 1)[1]
         event = proxy_event(

@@ -17,6 +17,7 @@ from bench.awscalls import Recorder
 from bench.itemsize import item_size, read_units, units
 from bench.stack import Api, BenchError
 from devstack.aws import dynamodb
+from devstack.template import functions, load_template
 
 CALLS = {
     "create": ["dynamodb.GetItem", "sqs.CreateQueue", "dynamodb.TransactWriteItems"],
@@ -162,6 +163,15 @@ def test_cold_start_times_a_function_and_its_first_request_beside_the_baseline(a
     assert function.samples_ms != baseline.samples_ms
     assert {"chatgroup + app (ours)", "pydantic", "pynamodb"} <= set(breakdown["by_package_ms"])
     assert any(entry["importer"].startswith("chatgroup.") for entry in breakdown["our_imports"])
+
+
+def test_every_function_of_the_template_has_a_first_request_to_time(aws: None, moto_server: str) -> None:
+    # Given the first-call scenario's round
+    with firstcall.scenario(moto_server) as scenario:
+        invocations = scenario.next_round()
+
+    # Then it holds an event for every function of template.yaml, so `make bench` can time each one
+    assert set(invocations) == set(functions(load_template()))
 
 
 def test_a_cold_start_whose_first_request_is_refused_is_not_counted(aws: None, moto_server: str) -> None:
