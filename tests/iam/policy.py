@@ -538,10 +538,18 @@ def _as_list(value: Any) -> list[Mapping[str, Any]]:
 
 
 def _of_function(translated: Mapping[str, Any], resource_type: str, function: str) -> list[Mapping[str, Any]]:
+    """The resources of `resource_type` that name the function, or an alias of it (AutoPublishAlias: the event
+    source mappings name `<Function>Aliaslive`)."""
+    aliases = [
+        logical_id
+        for logical_id, alias in resources_of_type(translated, "AWS::Lambda::Alias").items()
+        if alias["Properties"].get("FunctionName") == {"Ref": function}
+    ]
+    names = [{"Ref": name} for name in (function, *aliases)]
     return [
         resource
         for resource in resources_of_type(translated, resource_type).values()
-        if resource["Properties"].get("FunctionName") == {"Ref": function}
+        if resource["Properties"].get("FunctionName") in names
     ]
 
 

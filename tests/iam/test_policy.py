@@ -378,6 +378,33 @@ def test_stream_reads_are_lambdas_own_for_a_function_the_stream_triggers() -> No
     assert unexplained == []
 
 
+def test_a_stream_trigger_of_the_published_alias_is_the_functions_own_with_its_on_failure_queue() -> None:
+    # Given a function published as `live`, triggered through that alias, whose failures go to a queue
+    template = sam_template(
+        {
+            "AutoPublishAlias": "live",
+            "Events": {
+                "Inserts": {
+                    "Type": "DynamoDB",
+                    "Properties": {
+                        "Stream": {"Fn::GetAtt": ["Groups", "StreamArn"]},
+                        "StartingPosition": "LATEST",
+                        "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": ["Dead", "Arn"]}}},
+                    },
+                }
+            },
+            "Policies": [{"Statement": [allow("sqs:SendMessage", {"Fn::GetAtt": ["Dead", "Arn"]})]}],
+        },
+        Dead={"Type": "AWS::SQS::Queue"},
+    )
+
+    # When its unused grants are listed
+    unexplained, _ = unused_grants([], policies_of(template))
+
+    # Then the send to the on-failure queue is Lambda's own, as without the alias
+    assert unexplained == []
+
+
 def test_stream_reads_by_a_function_no_stream_triggers_are_reported() -> None:
     template = sam_template(
         {"Policies": [{"Statement": [allow("dynamodb:GetRecords", {"Fn::GetAtt": ["Groups", "StreamArn"]})]}]}
