@@ -55,14 +55,14 @@ def take(folder: Path) -> list[Path]:
         users["dave"].call("POST", f"/api/v1/chatgroup/{chatgroup_id}/messages", {"text": "Thanks for having me!"})
         pictures = []
         for size, name in ((DESKTOP, "web-app.png"), (PHONE, "web-app-phone.png")):
-            picture(stack, chatgroup_id, size, folder / name)
+            take_picture(stack, chatgroup_id, size, folder / name)
             pictures.append(folder / name)
         return pictures
     finally:
         process.stop()
 
 
-def picture(stack: StackInfo, chatgroup_id: str, size: tuple[int, int], path: Path) -> None:
+def take_picture(stack: StackInfo, chatgroup_id: str, size: tuple[int, int], path: Path) -> None:
     """alice's Chromium of this size on the group's page, saved to `path`."""
     driver = chromium(size)
     try:
