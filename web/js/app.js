@@ -26,7 +26,7 @@ let live;
 let groupPage = null; // the open group's page: {id, group, items: Map(seq -> element), firstSeq, lastSeq, ...}
 let afterSignIn = "#/";
 let carried = null; // a message for the next page: {message, kind}
-const ownDepartures = new Map(); // groupId -> the `revoked` reason this page itself caused (leave, dismiss)
+const ownDepartures = new Map(); // groupId -> the `revoked` frame's reason expected from this page's leave or dismiss
 
 // ---------- messages to the user ----------
 
@@ -806,8 +806,9 @@ class GroupPage {
     });
     confirm.addEventListener("click", () =>
       attempt(async () => {
-        ownDepartures.set(this.id, "dismissed");
-        await api.delete("/api/v1/chatgroup/delete", { type: "dismiss", chatgroup_id: this.id, creator_id: session.username });
+        await departing(this.id, "dismissed", () =>
+          api.delete("/api/v1/chatgroup/delete", { type: "dismiss", chatgroup_id: this.id, creator_id: session.username }),
+        );
         leaveWith("#/", ["“", bdi(this.group.Name), "” is dismissed."]);
       }, result),
     );
@@ -819,8 +820,9 @@ class GroupPage {
     const leave = h("button", { type: "button", class: "danger" }, "Leave the group");
     leave.addEventListener("click", () =>
       attempt(async () => {
-        ownDepartures.set(this.id, "left");
-        await api.put("/api/v1/chatgroup/put", { type: "leave", chatgroup_id: this.id, who_leave: session.username });
+        await departing(this.id, "left", () =>
+          api.put("/api/v1/chatgroup/put", { type: "leave", chatgroup_id: this.id, who_leave: session.username }),
+        );
         leaveWith("#/", ["You left “", bdi(this.group.Name), "”."]);
       }, result),
     );
@@ -935,8 +937,21 @@ function onItem(item) {
   else markNew(item.chatgroup_id, item.seq);
 }
 
+/** Leave or dismiss with `call`: the `revoked` frame it causes is not news to this page, which says so itself. */
+async function departing(groupId, reason, call) {
+  ownDepartures.set(groupId, reason);
+  try {
+    return await call();
+  } catch (failure) {
+    ownDepartures.delete(groupId);
+    throw failure;
+  }
+}
+
 function onRevoked(frame) {
-  if (ownDepartures.get(frame.chatgroup_id) === frame.reason) return; // this page already said so
+  const expected = ownDepartures.get(frame.chatgroup_id) === frame.reason;
+  ownDepartures.delete(frame.chatgroup_id);
+  if (expected) return;
   const name = bdi(groupNames.get(frame.chatgroup_id) ?? "a group");
   const message = REVOKED[frame.reason]?.(name) ?? ["You no longer belong to “", name, `” (${frame.reason}).`];
   const kind = frame.reason === "left" ? "info" : "error";
