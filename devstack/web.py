@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import boto3
+from botocore.exceptions import BotoCoreError
 
 from devstack.deployed import UnusableStack
 from devstack.plumbing import LoopbackServer
@@ -73,6 +74,8 @@ def deployed_config(stack_name: str, region: str, endpoint_url: str | None = Non
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except cloudformation.exceptions.ClientError as failure:
         raise UnusableStack(f"stack {stack_name}: {failure.response['Error'].get('Message', failure)}") from None
+    except BotoCoreError as failure:  # no answer at all: unreachable endpoint, no credentials, …
+        raise UnusableStack(f"stack {stack_name}: AWS could not be asked: {failure}") from None
     outputs = {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
     missing = [key for key in WEB_OUTPUTS if key not in outputs]
     if missing:
@@ -92,11 +95,15 @@ def _content_type(path: Path) -> str:
 
 
 def _inside(root: Path, relative: str) -> Path | None:
-    """The file `relative` names under `root`, or None when it is missing or outside (`..`, a symlink out)."""
-    candidate = (root / relative.lstrip("/")).resolve()
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    return candidate if candidate.is_relative_to(root.resolve()) and candidate.is_file() else None
+    """The file `relative` names under `root`, or None when it is missing or outside (`..`, a symlink out),
+    or no file can have that name (a NUL byte, a name longer than the file system allows)."""
+    try:
+        candidate = (root / relative.lstrip("/")).resolve()
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        return candidate if candidate.is_relative_to(root.resolve()) and candidate.is_file() else None
+    except (ValueError, OSError):
+        return None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -141,6 +148,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Content-Type-Options", "nosniff")
+        # No other site may show these pages in a frame (clickjacking); a <meta> policy cannot say this.
+        self.send_header("X-Frame-Options", "DENY")
+        self.send_header("Content-Security-Policy", "frame-ancestors 'none'")
         if cache:
             self.send_header("Cache-Control", cache)
         self.end_headers()

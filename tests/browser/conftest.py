@@ -82,6 +82,10 @@ class App:
 
     def sign_in(self, password: str) -> None:
         self.driver.get(self.web_url)
+        self.fill_in_sign_in(password)
+
+    def fill_in_sign_in(self, password: str) -> None:
+        """Sign in on the sign-in form the page shows."""
         self.wait_for("form[aria-label='Sign in']")
         self.field("username").send_keys(self.user)
         self.field("password").send_keys(password)
@@ -122,6 +126,10 @@ class App:
             page = self.driver.find_element(By.TAG_NAME, "body").text
             logs = "\n".join(entry["message"] for entry in self.driver.get_log("browser"))
             pytest.fail(f"{self.user}'s browser never showed {what}; the page says:\n{page}\nconsole:\n{logs}")
+
+    @property
+    def hash(self) -> str:
+        return str(self.driver.execute_script("return location.hash"))
 
     def console_errors(self) -> list[str]:
         return [entry["message"] for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE"]

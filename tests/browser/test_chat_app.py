@@ -85,8 +85,24 @@ def test_a_kicked_member_is_told_so_and_stops_receiving(stack: StackInfo, alice_
     # And what alice says next never reaches him, even on the group's page
     send(alice_app, "bob cannot read this")
     bob_app.go(f"#/group/{group['chatgroup_id']}")
-    bob_app.wait_for_text(".chat .status", "member")
+    bob_app.wait_for_text(".group-page", "You are not a member of")
     assert "bob cannot read this" not in bob_app.driver.find_element(By.TAG_NAME, "body").text
+
+
+def test_a_non_member_sees_the_group_and_apply_but_no_member_controls(stack: StackInfo, bob_app: App) -> None:
+    # Given a group of alice's that bob is not in
+    group = api_user(stack, "alice").create_group(name=f"Not bob's {uuid.uuid4().hex[:6]}", memberlist="carol")
+
+    # When bob opens its page (a bookmark, the Back button)
+    bob_app.go(f"#/group/{group['chatgroup_id']}")
+
+    # Then he is told he is not a member and may apply; no chat, members, invite or leave is shown
+    bob_app.wait_for_text(".group-page", "You are not a member of")
+    for member_only in (".composer", ".timeline", ".members", "form[aria-labelledby='invite-title']"):
+        assert bob_app.driver.find_elements(By.CSS_SELECTOR, member_only) == [], member_only
+    assert "Leave the group" not in bob_app.text_of("#view")
+    bob_app.button("Apply").click()
+    bob_app.wait_for_text(".group-page", "Applied: the creator decides.")
 
 
 def test_markup_in_a_message_is_shown_as_text(stack: StackInfo, alice_app: App, bob_app: App) -> None:
@@ -107,19 +123,29 @@ def test_markup_in_a_message_is_shown_as_text(stack: StackInfo, alice_app: App, 
     assert not [error for error in bob_app.console_errors() if f"{stack.web_url}/x " in error]
 
 
+def page_width(app: App) -> list[int]:
+    return list(app.driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]"))
+
+
 def test_a_group_page_fits_a_phone_screen(stack: StackInfo, browsers) -> None:
-    # Given bob on a phone-sized screen, signed in
+    # Given bob on a phone-sized screen, signed in, in a group whose name is 100 characters without a space
     bob = App(user="bob", driver=browsers(PHONE), web_url=str(stack.web_url))
     bob.sign_in(stack.users["bob"])
-    group = api_user(stack, "alice").create_group(name=f"Phone {uuid.uuid4().hex[:6]}", memberlist="bob")
+    name = f"Phone{uuid.uuid4().hex}".ljust(100, "W")
+    group = api_user(stack, "alice").create_group(name=name, memberlist="bob", eventid=f"event{'E' * 59}")
 
-    # When he opens a group's page
+    # When he opens the group's page
     open_group(bob, group["chatgroup_id"])
 
-    # Then nothing is wider than the screen, and the message box is reachable by keyboard
-    width = bob.driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width == [PHONE[0], PHONE[0]]
+    # Then the name wraps, nothing is wider than the screen, and the message box is reachable by keyboard
+    assert bob.text_of(".group-header h2") == name
+    assert page_width(bob) == [PHONE[0], PHONE[0]]
     box = bob.wait_for(".composer textarea")
     assert box.size["width"] < PHONE[0]
     send(bob, "typed on a phone")
     bob.wait_until(lambda: "typed on a phone" in messages(bob), "his own message")
+
+    # And My groups, which lists the group, fits the screen too
+    bob.go("#/")
+    bob.wait_for(f".group-row[data-group='{group['chatgroup_id']}']")
+    assert page_width(bob) == [PHONE[0], PHONE[0]]

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import requests
 from selenium.webdriver import Chrome
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from devstack.aws import dynamodb
 from devstack.stackfile import StackInfo
@@ -63,6 +65,27 @@ def test_nothing_outside_the_served_folders_is_served(stack: StackInfo) -> None:
         # Then it is not found
         assert connection.getresponse().status == 404, path
         connection.close()
+
+
+def test_a_path_no_file_can_have_is_not_found(stack: StackInfo) -> None:
+    address = urlsplit(str(stack.web_url))
+    for path in ("/%00", "/a%00b", "/docs/%00", "/" + "a" * 5000):
+        # When a path holds a NUL byte, or is longer than any file name
+        connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+        connection.request("GET", path)
+
+        # Then it is answered, as not found
+        assert connection.getresponse().status == 404, path[:20]
+        connection.close()
+
+
+def test_no_other_site_may_show_the_app_in_a_frame(stack: StackInfo) -> None:
+    # When the app's page is read from the web port
+    response = requests.get(f"{stack.web_url}/", timeout=10)
+
+    # Then it forbids framing, in the old header and in the content security policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
 
 
 def test_swagger_ui_shows_every_operation_and_takes_a_token(stack: StackInfo, browsers: Callable[..., Chrome]) -> None:
@@ -120,20 +143,34 @@ def test_a_route_the_stack_lacks_is_refused_as_at_api_gateway(alice_app: App) ->
     assert "may not offer this operation yet" in result["error"]
 
 
-def test_a_401_ends_the_session(alice_app: App) -> None:
-    # When the API refuses the token (here: one it never issued)
-    result = run_module(
-        alice_app,
-        "./js/api.js",
-        """
-        let ended = false;
-        const api = new module.Api(config.api_url, {idToken: "not.a.token"}, () => { ended = true; });
-        try { await api.get("/api/v1/chatgroup/mine"); } catch (error) { return {ended, status: error.status}; }
-    """,
-    )
+def test_a_401_returns_to_sign_in_and_then_to_the_same_page(stack: StackInfo, alice_app: App) -> None:
+    # Given alice on a group's page
+    group = api_user(stack, "alice").create_group(name=f"Session {uuid.uuid4().hex[:6]}")
+    open_group(alice_app, group["chatgroup_id"])
 
-    # Then the app is told to send the user back to sign-in
-    assert result["value"] == {"ended": True, "status": 401}
+    # When the API refuses the token of her next request (the page's fetch sends one it never issued, once)
+    alice_app.driver.execute_script(
+        """
+        const [apiUrl, realFetch] = [arguments[0], window.fetch];
+        window.fetch = (url, options = {}) => {
+            if (!String(url).startsWith(apiUrl)) return realFetch(url, options);
+            window.fetch = realFetch;
+            return realFetch(url, {...options, headers: {...options.headers, Authorization: "not.a.token"}});
+        };
+        """,
+        stack.api_url,
+    )
+    box = alice_app.wait_for(".composer textarea")
+    box.send_keys("refused", Keys.ENTER)
+
+    # Then she is asked to sign in again, told why
+    alice_app.wait_for("form[aria-label='Sign in']")
+    alice_app.wait_for_text("#flash", "Your session has ended")
+
+    # And once signed in she is back on the group's page
+    alice_app.fill_in_sign_in(stack.users["alice"])
+    alice_app.wait_for(".composer textarea")
+    assert alice_app.hash == f"#/group/{group['chatgroup_id']}"
 
 
 def test_the_refresh_token_gets_a_new_id_token_the_api_accepts(alice_app: App, stack: StackInfo) -> None:
@@ -165,32 +202,106 @@ def _connections_of(stack: StackInfo, user: str) -> list[str]:
     return list(item.get("Item", {}).get("connections", {}).get("M", {}))
 
 
+OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+
+
+def take_offline(stack: StackInfo, app: App) -> None:
+    """The network gone from the user's browser, and their connections closed by the server: no frame reaches it."""
+    app.driver.execute_cdp_cmd("Network.enable", {})
+    app.driver.execute_cdp_cmd("Network.emulateNetworkConditions", OFFLINE)
+    for connection_id in _connections_of(stack, app.user):
+        requests.delete(f"{stack.api_url}/@connections/{connection_id}", timeout=10)
+    app.wait_until(lambda: app.text_of("#live-status") in ("offline", "connecting…"), "the socket closed")
+
+
+def bring_online(app: App) -> None:
+    app.driver.execute_cdp_cmd("Network.emulateNetworkConditions", OFFLINE | {"offline": False})
+
+
 def test_after_the_socket_drops_the_page_catches_up(stack: StackInfo, bob_app: App) -> None:
     # Given bob on a group's page, and the network then gone from his browser
     alice = api_user(stack, "alice")
     group = alice.create_group(name=f"Reconnect {uuid.uuid4().hex[:6]}", memberlist="bob")
     open_group(bob_app, group["chatgroup_id"])
-    offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
-    bob_app.driver.execute_cdp_cmd("Network.enable", {})
-    bob_app.driver.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
-    for connection_id in _connections_of(stack, "bob"):
-        requests.delete(f"{stack.api_url}/@connections/{connection_id}", timeout=10)
-    bob_app.wait_until(
-        lambda: "offline" in bob_app.text_of("#live-status") or "connecting" in bob_app.text_of("#live-status"),
-        "the socket closed",
-    )
+    take_offline(stack, bob_app)
 
     # When alice writes while he is away, and his network comes back
     sent = alice.call("POST", f"/api/v1/chatgroup/{group['chatgroup_id']}/messages", {"text": "while you were away"})
     assert sent.status_code == 200, sent.text
-    time.sleep(1)
     assert "while you were away" not in messages(bob_app)
-    bob_app.driver.execute_cdp_cmd("Network.emulateNetworkConditions", offline | {"offline": False})
+    bring_online(bob_app)
 
     # Then the page reconnects and catches up with what he missed
     bob_app.wait_until(lambda: "while you were away" in messages(bob_app), "the missed message")
     bob_app.wait_for_text("#live-status", "live")
     send(bob_app, "back again")
+
+
+def test_a_member_kicked_while_offline_is_taken_off_the_page_when_back(stack: StackInfo, bob_app: App) -> None:
+    # Given bob on a group's page, his browser offline
+    alice = api_user(stack, "alice")
+    name = f"Away {uuid.uuid4().hex[:6]}"
+    group = alice.create_group(name=name, memberlist="bob")
+    open_group(bob_app, group["chatgroup_id"])
+    take_offline(stack, bob_app)
+
+    # When alice kicks him out while he is away (his socket gets no `revoked`), and his network comes back
+    kick = {"type": "kickout", "chatgroup_id": group["chatgroup_id"], "creator_id": "alice", "who_to_kick_out": "bob"}
+    assert alice.call("DELETE", "/api/v1/chatgroup/delete", kick).status_code == 200
+    bring_online(bob_app)
+
+    # Then the catch-up's 403 takes him off the group's page, saying why
+    bob_app.wait_for_text("#flash", f"You are no longer a member of “{name}”.")
+    assert bob_app.hash == "#/"
+    assert bob_app.driver.find_elements(By.CSS_SELECTOR, ".composer") == []
+
+
+def test_a_group_page_opened_before_the_socket_is_up_catches_up_only_after_its_history(
+    stack: StackInfo, alice_app: App
+) -> None:
+    # Given a group with a few messages, and alice's browser reloaded on its page (a reload forgets the tokens)
+    alice = api_user(stack, "alice")
+    group = alice.create_group(name=f"First load {uuid.uuid4().hex[:6]}")
+    for text in ("one", "two", "three"):
+        alice.call("POST", f"/api/v1/chatgroup/{group['chatgroup_id']}/messages", {"text": text})
+    alice_app.go(f"#/group/{group['chatgroup_id']}")
+    alice_app.driver.refresh()
+
+    # When she signs in: the page loads its history while the socket opens
+    alice_app.fill_in_sign_in(stack.users["alice"])
+    alice_app.wait_until(lambda: messages(alice_app) == ["one", "two", "three"], "the history")
+    alice_app.wait_for_text("#live-status", "live")
+
+    # Then no catch-up read the timeline from its start
+    reads = alice_app.driver.execute_script(
+        "return performance.getEntriesByType('resource').map((entry) => entry.name)"
+        ".filter((url) => url.includes('/messages'))"
+    )
+    assert [url for url in reads if "after_seq=0" in url] == [], reads
+
+
+def test_at_the_connection_limit_the_header_says_why(stack: StackInfo, browsers: Callable[..., Chrome]) -> None:
+    # Given carol already has as many open connections as a user may have (at most 100, the parameter's maximum)
+    connections = dynamodb(stack.aws_endpoint_url)
+    now_ms = int(time.time() * 1000)
+    connections.put_item(
+        TableName="ConnectionsTable",
+        Item={
+            "user_id": {"S": "carol"},
+            "connections": {"M": {f"elsewhere{number}": {"N": str(now_ms)} for number in range(100)}},
+            "expires_at": {"N": str(now_ms // 1000 + 7200)},
+        },
+    )
+    try:
+        # When she signs in in one more tab
+        carol = App(user="carol", driver=browsers(), web_url=str(stack.web_url))
+        carol.sign_in(stack.users["carol"])
+
+        # Then the header says why it is offline, and when it tries again
+        carol.wait_for_text("#live-status", "too many open")
+        assert "next try in 30 s" in carol.text_of("#live-status")
+    finally:
+        connections.delete_item(TableName="ConnectionsTable", Key={"user_id": {"S": "carol"}})
 
 
 def test_tokens_stay_in_memory_so_a_reload_asks_to_sign_in_again(

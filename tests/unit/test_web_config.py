@@ -6,8 +6,9 @@ import uuid
 import boto3
 import pytest
 
+from devstack import plumbing
 from devstack.deployed import UnusableStack
-from devstack.web import WEB_OUTPUTS, deployed_config
+from devstack.web import WEB_OUTPUTS, deployed_config, main
 from tests.conftest import AWS_ENDPOINT
 
 REGION = "eu-west-1"
@@ -64,3 +65,28 @@ def test_a_stack_without_an_output_is_refused_by_name(aws: None, missing: str) -
 def test_an_unknown_stack_is_refused(aws: None) -> None:
     with pytest.raises(UnusableStack, match="no-such-stack"):
         deployed_config("no-such-stack", REGION, endpoint_url=AWS_ENDPOINT)
+
+
+def test_unreachable_aws_is_said_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given AWS that does not answer (nothing listens at its endpoint), asked once
+    closed = f"http://127.0.0.1:{plumbing.free_port()}"
+    for name, value in {
+        "AWS_ENDPOINT_URL": closed,
+        "AWS_MAX_ATTEMPTS": "1",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    # When `make web-config STACK=x` runs
+    status = main(["--stack", "x"])
+
+    # Then it fails with one line that says AWS could not be reached, and prints no config and no traceback
+    output = capsys.readouterr()
+    assert status == 1
+    assert output.out == ""
+    unreachable = f'Could not connect to the endpoint URL: "{closed}/"'
+    assert output.err.splitlines() == [f"make web-config: stack x: AWS could not be asked: {unreachable}"]

@@ -8,10 +8,10 @@ const PAGE = 20;
 const HISTORY_PAGE = 50;
 const CATCH_UP_PAGE = 100;
 const REVOKED = {
-  left: "You left",
-  kicked: "You were kicked out of",
-  banned: "You were banned from",
-  dismissed: "Its creator dismissed",
+  left: (name) => ["You left “", name, "”."],
+  kicked: (name) => ["You were kicked out of “", name, "”."],
+  banned: (name) => ["You were banned from “", name, "”."],
+  dismissed: (name) => ["“", name, "” was dismissed by its creator."],
 };
 
 const view = document.getElementById("view");
@@ -25,11 +25,25 @@ let api;
 let live;
 let groupPage = null; // the open group's page: {id, group, items: Map(seq -> element), firstSeq, lastSeq, ...}
 let afterSignIn = "#/";
+let carried = null; // a message for the next page: {message, kind}
+const ownDepartures = new Map(); // groupId -> the `revoked` frame's reason expected from this page's leave or dismiss
 
 // ---------- messages to the user ----------
 
-function say(text, kind = "info") {
-  replaceChildren(flash, text ? h("p", { class: `flash ${kind}` }, text) : null);
+/** User text (a group's or a person's name) isolated from the text around it, whatever its direction. */
+function bdi(text) {
+  return h("bdi", {}, text);
+}
+
+/** The message at the top of the page, until the next page: a string, or nodes and strings. */
+function say(message, kind = "info") {
+  replaceChildren(flash, message && message.length ? h("p", { class: `flash ${kind}` }, message) : null);
+}
+
+/** Go to `hash` and say `message` there. */
+function leaveWith(hash, message, kind = "info") {
+  carried = { message, kind };
+  navigate(hash);
 }
 
 /** Run an action of a button or form; any refusal is shown as its reason, beside the action if a place is given. */
@@ -72,7 +86,7 @@ const seen = {
 const groupNames = new Map();
 
 function groupLabel(groupId) {
-  const label = h("span", { class: "group-name" }, groupNames.get(groupId) ?? "a group");
+  const label = h("bdi", { class: "group-name" }, groupNames.get(groupId) ?? "a group");
   if (!groupNames.has(groupId)) {
     api
       .get(`/api/v1/chatgroup/get/${encodeURIComponent(groupId)}`)
@@ -102,10 +116,20 @@ async function start() {
     onItem,
     onRevoked,
     onOpen: () => groupPage?.catchUp(),
-    onStatus: (state) => {
-      liveStatus.textContent = { connecting: "connecting…", live: "live", offline: "offline" }[state];
+    onStatus: (state, retrySeconds) => {
+      liveStatus.textContent = {
+        connecting: "connecting…",
+        live: "live",
+        offline: "offline",
+        refused: `offline: refused by the server, most likely because your account has too many open connections (close other tabs or devices); next try in ${retrySeconds} s`,
+      }[state];
       liveStatus.dataset.state = state;
     },
+    apiAnswers: () => api.get("/api/v1/chatgroup/mine", { limit: 1 }).then(() => true, () => false),
+  });
+  document.querySelector(".skip").addEventListener("click", (event) => {
+    event.preventDefault(); // the hash is the route: following "#view" would leave the page
+    view.focus();
   });
   window.addEventListener("hashchange", route);
   route();
@@ -121,10 +145,9 @@ function signedOut(reason) {
   session.signOut();
   live.stop();
   groupPage = null;
-  if (reason) say(reason, "error");
   // After an ended session, signing in again returns to the same page; after "Sign out", to the start.
   afterSignIn = reason && location.hash !== "#/signin" ? location.hash || "#/" : "#/";
-  navigate("#/signin");
+  leaveWith("#/signin", reason, "error");
 }
 
 function renderAccount() {
@@ -155,7 +178,6 @@ function signInView() {
     const { username, password } = Object.fromEntries(new FormData(form));
     await attempt(async () => {
       await session.signIn(username.trim(), password);
-      say("");
       live.start();
       navigate(afterSignIn === "#/signin" ? "#/" : afterSignIn);
     }, error);
@@ -167,33 +189,64 @@ function signInView() {
 
 function route() {
   renderAccount();
+  say(carried?.message, carried?.kind);
+  carried = null;
+  groupPage = null;
   const hash = location.hash || "#/";
   if (!session.signedIn) {
     if (hash !== "#/signin") afterSignIn = hash;
-    groupPage = null;
     replaceChildren(view, signInView());
     view.querySelector("input")?.focus();
     return;
   }
   const group = hash.match(/^#\/group\/([^/]+)$/);
-  groupPage = null;
-  if (group) showGroup(decodeURIComponent(group[1]));
+  const groupId = group ? decodedOrNull(group[1]) : null;
+  if (groupId) showGroup(groupId);
   else if (hash === "#/inbox") showInbox();
-  else showHome();
+  else if (hash === "#/" || hash === "#/signin") showHome();
+  else showNotFound();
+  view.focus({ preventScroll: true });
+}
+
+function decodedOrNull(component) {
+  try {
+    return decodeURIComponent(component);
+  } catch {
+    return null; // a malformed escape such as %E0%A4%A
+  }
+}
+
+function showNotFound() {
+  replaceChildren(
+    view,
+    h("section", { class: "card narrow" }, h("h2", {}, "Page not found"), h("p", {}, "There is no page at this address. ", h("a", { href: "#/" }, "Go to My groups"), ".")),
+  );
 }
 
 // ---------- home: my groups, an event's groups, create, apply ----------
+
+function newMarker() {
+  return h("span", { class: "badge new", title: "new messages since you last looked" }, "new");
+}
 
 function groupRow(group, actions = []) {
   const unseen = group.LastSeq > seen.of(group.ChatgroupID);
   return h(
     "li",
     { class: "group-row", dataset: { group: group.ChatgroupID } },
-    h("a", { href: `#/group/${encodeURIComponent(group.ChatgroupID)}` }, group.Name),
-    unseen ? h("span", { class: "badge", title: "new messages since you last looked" }, "new") : null,
-    h("span", { class: "meta" }, `${group.MemberCount} of ${group.Capacity} members`, group.EventID ? ` · ${group.EventID}` : ""),
+    h("a", { href: `#/group/${encodeURIComponent(group.ChatgroupID)}` }, bdi(group.Name)),
+    unseen ? newMarker() : null,
+    h("span", { class: "meta" }, `${group.MemberCount} of ${group.Capacity} members`, group.EventID ? [" · ", bdi(group.EventID)] : ""),
     actions,
   );
+}
+
+/** A listed group's row gets its "new" marker when an item newer than what this browser has seen arrives. */
+function markNew(groupId, seq) {
+  if (seq <= seen.of(groupId)) return;
+  for (const row of view.querySelectorAll(".group-row")) {
+    if (row.dataset.group === groupId && !row.querySelector(".new")) row.firstElementChild.after(newMarker());
+  }
 }
 
 function pagedList(load, row, empty) {
@@ -456,6 +509,8 @@ class GroupPage {
     this.firstSeq = null;
     this.lastSeq = 0;
     this.hasOlder = false;
+    this.historyLoaded = false; // until then a catch-up would start from seq 0: it waits, see catchUp()
+    this.catchUpAfterHistory = false;
     this.catchingUp = null;
     this.pending = null; // {text, id}: a send to retry with the same client_msg_id
     this.timeline = h("ol", { class: "timeline", "aria-live": "polite", "aria-label": "Messages" });
@@ -469,7 +524,32 @@ class GroupPage {
     return this.group?.CreatorID === session.username;
   }
 
-  render() {
+  get isMember() {
+    return this.members().includes(session.username);
+  }
+
+  /** Nothing of a member's page is shown before the API has said that this user is one. */
+  async load() {
+    replaceChildren(view, h("p", { class: "empty" }, "Loading…"));
+    this.group = await attempt(() => this.fetchGroup(), view);
+    if (!this.group || groupPage !== this) return;
+    if (!this.isMember) {
+      this.renderOutsider();
+      return;
+    }
+    this.renderMember();
+    await this.asMember(async () => {
+      const page = await this.fetch({ limit: HISTORY_PAGE });
+      this.hasOlder = page.has_more;
+      this.add(page.messages);
+      this.older.hidden = !this.hasOlder;
+      this.scrollToEnd();
+    }, this.timelineStatus);
+    this.historyLoaded = true;
+    if (this.catchUpAfterHistory) this.catchUp();
+  }
+
+  renderMember() {
     replaceChildren(
       view,
       h(
@@ -480,29 +560,74 @@ class GroupPage {
         this.side,
       ),
     );
+    this.renderHeader();
+    this.renderSide();
   }
 
-  async load() {
-    this.render();
-    await attempt(() => this.refreshGroup(), this.header);
-    await attempt(async () => {
-      const page = await this.fetch({ limit: HISTORY_PAGE });
-      this.hasOlder = page.has_more;
-      this.add(page.messages);
-      this.older.hidden = !this.hasOlder;
-      this.scrollToEnd();
-    }, this.timelineStatus);
+  /** What anyone signed in may see of a group they are not in: its header, and Apply. */
+  renderOutsider() {
+    replaceChildren(
+      view,
+      h(
+        "div",
+        { class: "group-page" },
+        this.header,
+        h(
+          "section",
+          { class: "card outsider", "aria-labelledby": "outsider-title" },
+          h("h3", { id: "outsider-title" }, "You are not a member of “", bdi(this.group.Name), "”"),
+          h("p", {}, "Only its members see its chat and members. Apply to join, and its creator decides."),
+          applyButton(this.id),
+        ),
+      ),
+    );
+    this.renderHeader();
+  }
+
+  fetchGroup() {
+    return api.get(`/api/v1/chatgroup/get/${encodeURIComponent(this.id)}`).then((group) => {
+      groupNames.set(this.id, group.Name);
+      return group;
+    });
   }
 
   fetch(query) {
     return api.get(`/api/v1/chatgroup/${encodeURIComponent(this.id)}/messages`, query);
   }
 
+  /** The group as it is now: a member's page again, or out of it when this user is no longer in it. */
   async refreshGroup() {
-    this.group = await api.get(`/api/v1/chatgroup/get/${encodeURIComponent(this.id)}`);
-    groupNames.set(this.id, this.group.Name);
+    this.group = await this.fetchGroup();
+    if (!this.isMember) {
+      this.removed(403);
+      return;
+    }
     this.renderHeader();
     this.renderSide();
+  }
+
+  /**
+   * Run a call that only a member may make: its 403 (not a member) or 404 (no such group any more) takes the
+   * user off the page, as a `revoked` frame would; any other refusal is shown in `place`.
+   */
+  asMember(call, place) {
+    return attempt(async () => {
+      try {
+        return await call();
+      } catch (failure) {
+        if (!(failure instanceof ApiError) || ![403, 404].includes(failure.status)) throw failure;
+        this.removed(failure.status);
+        return undefined;
+      }
+    }, place);
+  }
+
+  /** Leave this page for My groups, saying why: the API refused this user as a member (403) or found no group (404). */
+  removed(status) {
+    if (groupPage !== this) return;
+    groupPage = null;
+    const name = bdi(this.group?.Name ?? "this group");
+    leaveWith("#/", status === 404 ? ["“", name, "” no longer exists."] : ["You are no longer a member of “", name, "”."], "error");
   }
 
   members() {
@@ -515,8 +640,8 @@ class GroupPage {
     replaceChildren(
       this.header,
       photo,
-      h("div", {}, h("h2", {}, group.Name),
-        h("p", { class: "meta" }, `${this.members().length} of ${group.Capacity} members · created by ${group.CreatorID}`, group.EventID ? ` · event ${group.EventID}` : "")),
+      h("div", {}, h("h2", {}, bdi(group.Name)),
+        h("p", { class: "meta" }, `${this.members().length} of ${group.Capacity} members · created by ${group.CreatorID}`, group.EventID ? [" · event ", bdi(group.EventID)] : "")),
     );
   }
 
@@ -597,8 +722,8 @@ class GroupPage {
       "form",
       { class: "card", "aria-labelledby": "settings-title" },
       h("h3", { id: "settings-title" }, "Settings"),
-      h("label", {}, "Name", h("input", { name: "name", value: group.Name, maxlength: 100 })),
-      h("label", {}, "Capacity", h("input", { name: "capacity", type: "number", min: 1, max: 1000, value: group.Capacity })),
+      h("label", {}, "Name", h("input", { name: "name", value: group.Name, maxlength: 100, required: true })),
+      h("label", {}, "Capacity", h("input", { name: "capacity", type: "number", min: 1, max: 1000, value: group.Capacity, required: true })),
       h("label", {}, "Event id", h("input", { name: "eventid", value: group.EventID ?? "" })),
       h("label", {}, "Photo URL", h("input", { name: "photo", type: "url", value: group.PhotoID ?? "" })),
       h("button", { type: "submit" }, "Save"),
@@ -606,8 +731,9 @@ class GroupPage {
     );
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const values = formValues(form);
-      const current = { name: group.Name, capacity: String(group.Capacity), eventid: group.EventID ?? undefined, photo: group.PhotoID ?? undefined };
+      // A field the user emptied is sent as null: the API removes that setting (event id, photo).
+      const values = Object.fromEntries([...new FormData(form)].map(([name, value]) => [name, String(value).trim() || null]));
+      const current = { name: group.Name, capacity: String(group.Capacity), eventid: group.EventID ?? null, photo: group.PhotoID ?? null };
       const attrs = Object.fromEntries(Object.entries(values).filter(([name, value]) => current[name] !== value));
       if ("capacity" in attrs) attrs.capacity = Number(attrs.capacity);
       if (!Object.keys(attrs).length) {
@@ -680,9 +806,10 @@ class GroupPage {
     });
     confirm.addEventListener("click", () =>
       attempt(async () => {
-        await api.delete("/api/v1/chatgroup/delete", { type: "dismiss", chatgroup_id: this.id, creator_id: session.username });
-        say(`“${this.group.Name}” is dismissed.`);
-        location.hash = "#/";
+        await departing(this.id, "dismissed", () =>
+          api.delete("/api/v1/chatgroup/delete", { type: "dismiss", chatgroup_id: this.id, creator_id: session.username }),
+        );
+        leaveWith("#/", ["“", bdi(this.group.Name), "” is dismissed."]);
       }, result),
     );
     return h("section", { class: "card", "aria-labelledby": "dismiss-title" }, h("h3", { id: "dismiss-title" }, "Dismiss"), ask, confirm, result);
@@ -693,9 +820,10 @@ class GroupPage {
     const leave = h("button", { type: "button", class: "danger" }, "Leave the group");
     leave.addEventListener("click", () =>
       attempt(async () => {
-        await api.put("/api/v1/chatgroup/put", { type: "leave", chatgroup_id: this.id, who_leave: session.username });
-        say(`You left “${this.group.Name}”.`);
-        location.hash = "#/";
+        await departing(this.id, "left", () =>
+          api.put("/api/v1/chatgroup/put", { type: "leave", chatgroup_id: this.id, who_leave: session.username }),
+        );
+        leaveWith("#/", ["You left “", bdi(this.group.Name), "”."]);
       }, result),
     );
     return h("section", { class: "card" }, leave, result);
@@ -717,7 +845,7 @@ class GroupPage {
       if (!value.trim()) return;
       if (this.pending?.text !== value) this.pending = { text: value, id: randomId() };
       replaceChildren(result);
-      await attempt(async () => {
+      await this.asMember(async () => {
         const sent = await api.post(`/api/v1/chatgroup/${encodeURIComponent(this.id)}/messages`, { text: value, client_msg_id: this.pending.id });
         this.pending = null;
         if (text.value === value) text.value = "";
@@ -740,29 +868,30 @@ class GroupPage {
     this.scrollToEnd();
   }
 
-  /** Everything after the last seq seen, page by page: after a reconnect, or a gap in the frames. */
+  /**
+   * Everything after the last seq seen, page by page: after a reconnect, or a gap in the frames. Before the first
+   * page of history has loaded there is no last seq yet: the catch-up runs once it has, from its newest item.
+   */
   catchUp() {
-    this.catchingUp ??= (async () => {
-      try {
-        let more = true;
-        while (more && groupPage === this) {
-          const page = await this.fetch({ after_seq: this.lastSeq, limit: CATCH_UP_PAGE });
-          this.add(page.messages);
-          more = page.has_more && page.messages.length > 0;
-        }
-        this.scrollToEnd();
-      } catch (failure) {
-        if (failure instanceof ApiError) replaceChildren(this.timelineStatus, h("span", { class: "error" }, failure.message));
-        else throw failure;
-      } finally {
-        this.catchingUp = null;
+    if (!this.historyLoaded) {
+      this.catchUpAfterHistory = true;
+      return;
+    }
+    this.catchingUp ??= this.asMember(async () => {
+      let more = true;
+      while (more && groupPage === this) {
+        const page = await this.fetch({ after_seq: this.lastSeq, limit: CATCH_UP_PAGE });
+        this.add(page.messages);
+        more = page.has_more && page.messages.length > 0;
       }
-    })();
-    return this.catchingUp;
+      this.scrollToEnd();
+    }, this.timelineStatus).finally(() => {
+      this.catchingUp = null;
+    });
   }
 
   async loadOlder() {
-    await attempt(async () => {
+    await this.asMember(async () => {
       const page = await this.fetch({ before_seq: this.firstSeq, limit: HISTORY_PAGE });
       const anchor = this.timeline.firstElementChild;
       const offset = anchor?.offsetTop ?? 0;
@@ -788,7 +917,7 @@ class GroupPage {
     seen.mark(this.id, this.lastSeq);
     if (!this.items.size) replaceChildren(this.timelineStatus, h("p", { class: "empty" }, "No messages yet: say hello."));
     else if (this.timelineStatus.querySelector(".empty")) replaceChildren(this.timelineStatus);
-    if (membership && this.group) attempt(() => this.refreshGroup(), this.header);
+    if (membership && this.group) this.asMember(() => this.refreshGroup(), this.header);
   }
 
   scrollToEnd() {
@@ -805,16 +934,31 @@ function showGroup(id) {
 
 function onItem(item) {
   if (groupPage?.id === item.chatgroup_id) groupPage.receive(item);
+  else markNew(item.chatgroup_id, item.seq);
+}
+
+/** Leave or dismiss with `call`: the `revoked` frame it causes is not news to this page, which says so itself. */
+async function departing(groupId, reason, call) {
+  ownDepartures.set(groupId, reason);
+  try {
+    return await call();
+  } catch (failure) {
+    ownDepartures.delete(groupId);
+    throw failure;
+  }
 }
 
 function onRevoked(frame) {
-  const name = groupNames.get(frame.chatgroup_id) ?? "a group";
-  const why = REVOKED[frame.reason] ?? `You no longer belong to (${frame.reason})`;
-  say(`${why} “${name}”.`, frame.reason === "left" ? "info" : "error");
+  const expected = ownDepartures.get(frame.chatgroup_id) === frame.reason;
+  ownDepartures.delete(frame.chatgroup_id);
+  if (expected) return;
+  const name = bdi(groupNames.get(frame.chatgroup_id) ?? "a group");
+  const message = REVOKED[frame.reason]?.(name) ?? ["You no longer belong to “", name, `” (${frame.reason}).`];
+  const kind = frame.reason === "left" ? "info" : "error";
   if (groupPage?.id === frame.chatgroup_id) {
     groupPage = null;
-    location.hash = "#/";
-  }
+    leaveWith("#/", message, kind);
+  } else say(message, kind);
 }
 
 start();
