@@ -77,8 +77,13 @@ class App:
     web_url: str
 
     def go(self, route: str) -> None:
-        """Follow an in-app link (`#/inbox`): the page is not reloaded, so the session stays signed in."""
-        self.driver.execute_script("location.hash = arguments[0]", route)
+        """Follow an in-app link (`#/inbox`): the page is not reloaded, so the session stays signed in. A link to
+        the page already shown shows it again (fresh data), as the app's own links do."""
+        self.driver.execute_script(
+            """if (location.hash === arguments[0]) window.dispatchEvent(new HashChangeEvent("hashchange"));
+               else location.hash = arguments[0];""",
+            route,
+        )
 
     def sign_in(self, password: str) -> None:
         self.driver.get(self.web_url)
