@@ -53,8 +53,6 @@ STATEFUL_SCENARIOS = int(os.environ.get("FUZZ_SCENARIOS", "20"))
 STATEFUL_STEPS = 6
 REPORT = Path(os.environ.get("FUZZ_REPORT") or ROOT / ".local" / "reliability" / "fuzz.txt")
 USERS = ("alice", "bob", "carol", "dave")
-MAX_INITIAL_MEMBERS = 97
-"""The document's `maxItems` of memberlist, which its string form can only state in words."""
 USER_FIELDS = ("who_apply", "who_invite", "who_leave", "who_to_kick_out", "who_to_invite", "creator_id")
 RESPONSE_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 """What any answer must be, for a request Schemathesis did not generate: no 5xx, and documented."""
@@ -115,9 +113,9 @@ CHANGES = Draft202012Validator(
 def keep_the_described_rules(case: schemathesis.Case) -> None:
     """Make a case the schema calls valid keep the rules the route's description states in words, too.
 
-    JSON Schema cannot state them: the caller and the members fit the capacity; at most 97 members
-    in the string form too; after_seq or before_seq, not both; a next_token is one the service
-    issued (valid cases send none); attrs as a string holds a JSON object of the documented changes.
+    JSON Schema cannot state them: the caller and the members fit the capacity; after_seq or
+    before_seq, not both; a next_token is one the service issued (valid cases send none); attrs as a
+    string holds a JSON object of the documented changes.
     """
     if not is_valid(case):
         return
@@ -130,8 +128,6 @@ def keep_the_described_rules(case: schemathesis.Case) -> None:
         listed = body.get("memberlist", [])
         members = [member.strip() for member in (listed.split(";") if isinstance(listed, str) else listed)]
         members = [member for member in members if member]
-        if len(members) > MAX_INITIAL_MEMBERS:
-            body["memberlist"] = members = members[:MAX_INITIAL_MEMBERS]
         if len({"alice", *members}) > int(body["capacity"]):
             body["capacity"] = len({"alice", *members})
     if isinstance(body.get("attrs"), str) and not is_changes(body["attrs"]):

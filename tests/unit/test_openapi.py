@@ -316,6 +316,18 @@ def test_every_value_the_documented_patterns_allow_is_accepted() -> None:
     accepted()
 
 
+def test_99_ids_in_the_string_form_with_spaces_and_empty_parts_are_valid_by_the_document_and_the_service(
+    document: dict,
+) -> None:
+    body = {
+        "name": "Crew",
+        "capacity": 100,
+        "memberlist": " ; " + " ;; ".join(f"u{index}" for index in range(99)) + ";",
+    }
+    assert validator(document, {"$ref": "#/components/schemas/CreateChatgroupRequest"}).is_valid(body)
+    assert len(schemas.CreateChatgroupRequest.model_validate(body).memberlist) == 99
+
+
 @pytest.mark.parametrize(
     "fields",
     [
@@ -329,6 +341,8 @@ def test_every_value_the_documented_patterns_allow_is_accepted() -> None:
         {"photo": "https:///a.png"},
         {"memberlist": "x" * (schemas.MAX_MEMBER_STRING + 1)},
         {"memberlist": "bob;car ol"},
+        {"memberlist": ";".join(f"u{index}" for index in range(schemas.MAX_INITIAL_MEMBERS + 1))},
+        {"memberlist": ";;".join(f"u{index}" for index in range(schemas.MAX_INITIAL_MEMBERS + 1))},
     ],
 )
 def test_values_the_documented_rules_refuse_are_refused(document: dict, fields: dict) -> None:

@@ -65,9 +65,14 @@ MAX_PAGE_TOKEN = 4096
 four-byte characters, are ~1.8 KB of JSON, ~2.3 KB in base64."""
 MAX_MEMBER_STRING = MAX_INITIAL_MEMBERS * (MAX_USER_ID + 1) - 1
 """99 ids of 128 characters and the 98 `;` between them."""
-_MEMBER_SEGMENT = rf"[{_SPACE}]*(?:{_USER_ID_CHARACTER}{{1,{MAX_USER_ID}}}[{_SPACE}]*)?"
-MEMBER_STRING_PATTERN = rf"^{_MEMBER_SEGMENT}(?:;{_MEMBER_SEGMENT})*$"
-"""User ids separated by `;`, spaces around each and empty parts ignored."""
+_SPACES = rf"[{_SPACE}]*"
+_MEMBER = rf"{_USER_ID_CHARACTER}{{1,{MAX_USER_ID}}}{_SPACES}"
+_EMPTY_PARTS = rf"(?:;{_SPACES})*"
+MEMBER_STRING_PATTERN = (
+    rf"^{_SPACES}{_EMPTY_PARTS}"
+    rf"(?:{_MEMBER}(?:;{_SPACES}{_EMPTY_PARTS}{_MEMBER}){{0,{MAX_INITIAL_MEMBERS - 1}}}{_EMPTY_PARTS})?$"
+)
+"""At most 99 user ids separated by `;`, spaces around each and empty parts ignored."""
 _MAX_DIGITS = 38
 """DynamoDB's number precision; a longer integer in a request is never converted (see `OverlongInteger`)."""
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
