@@ -12,9 +12,9 @@ import logging
 import os
 import signal
 import sys
-import threading
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -46,8 +46,16 @@ from devstack.websocket import ConnectionsApi, WebSocketGateway, WebSocketSettin
 logger = logging.getLogger("devstack")
 
 
-class Stop(Exception):
-    """SIGINT or SIGTERM arrived: stop what was started, in reverse order."""
+STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Stop(BaseException):
+    """SIGINT or SIGTERM arrived: stop what was started, in reverse order.
+
+    A BaseException, like KeyboardInterrupt, because it is raised wherever the main thread is, often inside
+    boto3 while the stack starts: as an Exception, botocore would wrap it in a retryable error and send the
+    request again (a second CreateTable, "Table already exists"), and the stop would be lost.
+    """
 
 
 class PortUnavailable(Exception):
@@ -87,15 +95,15 @@ def _port(parser: argparse.ArgumentParser, variable: str, default: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
-    options = Options.parse(argv)
-    _log_to_stdout()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in STOPPING_SIGNALS:
         signal.signal(signum, _raise_stop)
     with ExitStack() as running:
         try:
+            options = Options.parse(argv)
+            _log_to_stdout()
             stack, loaded = start(options, running)
             print(banner(options, stack, loaded, time.perf_counter() - started), flush=True)
-            threading.Event().wait()
+            _sleep_until_signalled()
         except Stop:
             logger.info("Stopping the local stack")
         except (PortUnavailable, CodeUnavailable, UnsupportedTemplate) as failure:
@@ -110,9 +118,37 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
     `make` forwards the SIGTERM it receives to its recipe, so `kill -- -PGID` delivers two;
     a second one must not cut the cleanup short and leave a stack file naming a dead stack.
     """
-    for ignored in (signal.SIGINT, signal.SIGTERM):
+    for ignored in STOPPING_SIGNALS:
         signal.signal(ignored, signal.SIG_IGN)
     raise Stop(signal.Signals(signum).name)
+
+
+def _sleep_until_signalled() -> None:
+    """Sleep until SIGINT or SIGTERM, whose handler raises Stop here.
+
+    The kernel may hand the signal to any of the stack's threads; Python then runs the handler on the main
+    thread only when that thread next runs, which a plain wait (`threading.Event().wait()`) never does. The
+    wakeup file descriptor gets a byte whichever thread took the signal, so this read always returns.
+    """
+    woken, wake = os.pipe()
+    os.set_blocking(wake, False)
+    signal.set_wakeup_fd(wake)
+    while True:
+        os.read(woken, 1)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends, then stop the stack as usual.
+
+    Around writing the stack file and registering its removal: a stop between the two would leave a
+    file naming a dead stack (or, inside the write, the half-written temporary file beside it).
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING_SIGNALS)
 
 
 def _log_to_stdout() -> None:
@@ -174,8 +210,9 @@ def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, Lo
         websocket_url=websocket_url,
         web_url=web.url,
     )
-    stack.write(options.stack_file)
-    running.callback(_remove_if_unchanged, options.stack_file, stack)
+    with _signals_held():
+        stack.write(options.stack_file)
+        running.callback(_remove_if_unchanged, options.stack_file, stack)
     return stack, loaded
 
 

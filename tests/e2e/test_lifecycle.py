@@ -10,11 +10,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 
+from devstack.aws import dynamodb
 from devstack.plumbing import free_port
 from devstack.stackfile import StackInfo
 from devstack.template import ROOT
-from tests.e2e.conftest import StackProcess, stack_environment
+from tests.e2e.conftest import STARTUP_SECONDS, STOP_SECONDS, StackProcess, launch, stack_environment
 
 pytestmark = pytest.mark.local_only  # starting and stopping the local stack
 
@@ -90,3 +92,58 @@ def test_a_second_sigterm_during_shutdown_still_removes_the_stack_file(
     # Then the second does not cut the shutdown short: it exits cleanly and its stack file is gone
     assert exit_code == 0, process.output()
     assert not process.stack_file.exists()
+
+
+def accepts_connections(port: int) -> bool:
+    return not is_free(port)
+
+
+def answers_http(url: str) -> bool:
+    try:
+        requests.get(url, timeout=2)
+    except requests.RequestException:
+        return False
+    return True
+
+
+def has_tables(aws_url: str) -> bool:
+    return answers_http(aws_url) and bool(dynamodb(aws_url).list_tables()["TableNames"])
+
+
+STARTUP_MOMENTS: dict[str, Callable[[dict[str, int]], bool]] = {
+    "as-soon-as-started": lambda ports: True,
+    "ports-bound": lambda ports: accepts_connections(ports["WEB_PORT"]),
+    "aws-answering": lambda ports: answers_http(f"http://127.0.0.1:{ports['AWS_PORT']}"),
+    "tables-created": lambda ports: has_tables(f"http://127.0.0.1:{ports['AWS_PORT']}"),
+    "api-answering": lambda ports: answers_http(f"http://127.0.0.1:{ports['PORT']}/api/v1/openapi.json"),
+}
+"""Points of the start-up, in order: the process exists; every port is bound; the embedded AWS serves; the
+template's tables are being made; the API serves (the web app and the stack file come next)."""
+
+
+@pytest.mark.parametrize("moment", STARTUP_MOMENTS)
+def test_sigterm_at_any_moment_of_start_up_stops_the_stack_cleanly(tmp_path: Path, moment: str) -> None:
+    # Given a stack starting on ports of its own, that has reached this moment of its start-up
+    ports = {name: free_port() for name in ("PORT", "AWS_PORT", "WS_PORT", "WEB_PORT")}
+    process = launch(tmp_path, **{name: str(port) for name, port in ports.items()})
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not STARTUP_MOMENTS[moment](ports):
+        assert process.process.poll() is None, process.output()
+        assert time.monotonic() < deadline, f"the stack never reached {moment}:\n{process.output()}"
+        time.sleep(0.02)
+
+    # When it receives SIGTERM
+    process.process.send_signal(signal.SIGTERM)
+    try:
+        exit_code = process.process.wait(STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.process.kill()
+        pytest.fail(f"SIGTERM at {moment} did not stop the stack:\n{process.output()}")
+
+    # Then it exits at once and cleanly (or, before Python has set its handler, by the signal's default action,
+    # which is as clean: nothing has started), leaves no stack file nor a part of one, and frees every port
+    clean_exits = {0, -signal.SIGTERM} if moment == "as-soon-as-started" else {0}
+    assert exit_code in clean_exits, process.output()
+    assert "Traceback" not in process.output()
+    assert [path.name for path in tmp_path.iterdir() if "stack.json" in path.name] == []
+    assert [name for name, port in ports.items() if not is_free(port)] == []
