@@ -11,9 +11,10 @@ import argparse
 import logging
 import os
 import signal
+import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,10 @@ class Options:
             stack_file=stack_file(),
             code=Code(built_dir),
         )
+
+    @property
+    def ports(self) -> set[int]:
+        return {self.api_port, self.aws_port, self.ws_port, self.web_port}
 
 
 def _port(parser: argparse.ArgumentParser, variable: str, default: int) -> int:
@@ -162,13 +167,13 @@ def _log_to_stdout() -> None:
 
 def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, LocalFunction]]:
     """Bind every port first, so a busy one fails before any work; then AWS, the functions, the APIs, the file."""
-    aws = _bound(EmbeddedAws, options.aws_port, "AWS_PORT")
+    aws = _bound(EmbeddedAws, options.aws_port, "AWS_PORT", options.ports)
     running.callback(aws.stop)
-    api = _bound(GatewayServer, options.api_port, "PORT")
+    api = _bound(GatewayServer, options.api_port, "PORT", options.ports)
     running.callback(api.stop)
-    websocket = _bound(WebSocketGateway, options.ws_port, "WS_PORT")
+    websocket = _bound(WebSocketGateway, options.ws_port, "WS_PORT", options.ports)
     running.callback(websocket.stop)
-    web = _bound(WebServer, options.web_port, "WEB_PORT")
+    web = _bound(WebServer, options.web_port, "WEB_PORT", options.ports)
     running.callback(web.stop)
     template = load_template()
     specs = functions(template)
@@ -234,15 +239,36 @@ def _provision(endpoint_url: str, template: dict[str, Any], refs: dict[str, str]
 
 
 def _bound[Server: (EmbeddedAws, GatewayServer, WebSocketGateway, WebServer)](
-    server: type[Server], port: int, variable: str
+    server: type[Server], port: int, variable: str, stack_ports: Collection[int]
 ) -> Server:
     try:
         return server(port)
     except OSError as failure:
+        free = _free_port_after(port, stack_ports)
         raise PortUnavailable(
-            f"cannot listen on 127.0.0.1:{port} ({os.strerror(failure.errno or 0)}); set {variable} to a free port, "
-            f"e.g. `make run {variable}={port + 1}`"
+            f"cannot listen on 127.0.0.1:{port} ({os.strerror(failure.errno or 0)}); set {variable} to a free port"
+            + (f", e.g. `make run {variable}={free}`" if free is not None else "")
         ) from None
+
+
+def _free_port_after(port: int, stack_ports: Collection[int]) -> int | None:
+    """The first of the next hundred ports that can be listened on now and is not another port of this stack;
+    None if there is none, rather than a suggestion that fails in turn."""
+    for candidate in range(port + 1, min(port + 100, 65535) + 1):
+        if candidate not in stack_ports and _can_listen(candidate):
+            return candidate
+    return None
+
+
+def _can_listen(port: int) -> bool:
+    """Whether 127.0.0.1:port can be bound as the stack's servers bind it (with SO_REUSEADDR)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _remove_if_unchanged(path: Path, stack: StackInfo) -> None:

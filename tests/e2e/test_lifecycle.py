@@ -1,11 +1,13 @@
 """Starting and stopping the local stack: one command up, one signal down, nothing left behind."""
 
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -75,6 +77,43 @@ def test_port_in_use_is_a_one_line_error(stack: StackInfo, tmp_path: Path, varia
     assert result.stderr.count("\n") == 1, result.stderr
     assert f"127.0.0.1:{busy[variable]}" in result.stderr
     assert f"{variable}=" in result.stderr
+
+
+def three_free_ports_in_a_row() -> int:
+    """The first of three consecutive ports that nothing listens on now."""
+    while True:
+        first = free_port()
+        if first + 2 <= 65535 and is_free(first + 1) and is_free(first + 2):
+            return first
+
+
+def test_a_busy_port_is_reported_with_a_port_that_is_free_and_not_the_stacks_own(tmp_path: Path) -> None:
+    # Given PORT is taken, the port after it is the stack's own WS_PORT, and the one after that is taken too
+    port = three_free_ports_in_a_row()
+    ports = {"PORT": port, "WS_PORT": port + 1, "AWS_PORT": free_port(), "WEB_PORT": free_port()}
+    with ExitStack() as held:
+        for taken in (port, port + 2):
+            held.enter_context(socket.create_server(("127.0.0.1", taken)))
+
+        # When the stack is started
+        result = subprocess.run(
+            [sys.executable, "-m", "devstack.run"],
+            cwd=ROOT,
+            env=stack_environment(tmp_path, **{name: str(number) for name, number in ports.items()}),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    # Then the port it suggests instead is none of those, nor another of the stack's, and can be listened on
+    assert result.returncode == 1, result.stderr
+    suggestion = re.search(r"`make run PORT=(\d+)`", result.stderr)
+    assert suggestion, result.stderr
+    suggested = int(suggestion[1])
+    assert suggested not in {port, port + 1, port + 2, *ports.values()}
+    with socket.create_server(("127.0.0.1", suggested)):
+        pass
 
 
 def test_a_second_sigterm_during_shutdown_still_removes_the_stack_file(
