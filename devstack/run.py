@@ -143,17 +143,24 @@ def _sleep_until_signalled() -> None:
 
 
 @contextmanager
-def _signals_held() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block ends, then stop the stack as usual.
+def _signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM that arrive during the block stop the stack when it ends, not inside it.
 
     Around writing the stack file and registering its removal: a stop between the two would leave a
-    file naming a dead stack (or, inside the write, the half-written temporary file beside it).
+    file naming a dead stack (or, inside the write, the half-written temporary file beside it). The
+    handlers are swapped rather than the signals blocked: blocking applies to one thread, and the kernel
+    may hand the signal to another, whose Python handler still runs on the main thread, in the block.
     """
-    signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING_SIGNALS)
+    arrived: list[int] = []
+    for signum in STOPPING_SIGNALS:
+        signal.signal(signum, lambda signum, frame: arrived.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING_SIGNALS)
+        for signum in STOPPING_SIGNALS:
+            signal.signal(signum, _raise_stop)
+    if arrived:
+        _raise_stop(arrived[0], None)
 
 
 def _log_to_stdout() -> None:
@@ -215,7 +222,7 @@ def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, Lo
         websocket_url=websocket_url,
         web_url=web.url,
     )
-    with _signals_held():
+    with _signals_deferred():
         stack.write(options.stack_file)
         running.callback(_remove_if_unchanged, options.stack_file, stack)
     return stack, loaded
