@@ -15,21 +15,25 @@ BUILD_DIR ?= .aws-sam/build
 
 install: $(VENV)/.installed
 
-# What CI tested, exactly: every package pinned with its hashes in requirements-dev.lock (make lock).
+# What CI tested, exactly: every package pinned with its hashes in requirements-dev.lock (make lock). pip is
+# the one the venv module bundles with this Python; upgrading it from the index would install an unpinned file.
 $(VENV)/.installed: requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
-# The lock files from the pins we choose: requirements-dev.txt (universal, any platform) and the layer's
-# requirements.txt for each Lambda architecture. Run after changing a pin; a test fails when a lock is stale.
+# The lock files from the pins we choose: requirements-dev.txt (universal, any platform), the layer's
+# requirements.txt for each Lambda architecture, checkov's (universal) and the bench's plots (universal, held to
+# the dev lock's versions, since they go into the same .venv). Run after changing a pin; a test fails when a lock
+# is stale.
 LOCK := $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.13
 .PHONY: lock
 lock: install
 	$(LOCK) --universal requirements-dev.txt -o requirements-dev.lock
 	$(LOCK) --python-platform aarch64-manylinux_2_28 layers/shared/requirements.txt -o layers/shared/requirements-arm64.lock
 	$(LOCK) --python-platform x86_64-manylinux_2_28 layers/shared/requirements.txt -o layers/shared/requirements-x86_64.lock
+	$(LOCK) --universal requirements-checkov.txt -o requirements-checkov.lock
+	$(LOCK) --universal bench/plot-requirements.txt -c requirements-dev.lock -o bench/plot-requirements.lock
 
 lint: install
 	$(BIN)/ruff check .
@@ -80,9 +84,9 @@ CHECKOV_VENV := .venv-checkov
 checkov: $(CHECKOV_VENV)/.installed
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation --file template.yaml
 
-$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+$(CHECKOV_VENV)/.installed: requirements-checkov.lock
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements-checkov.lock
 	touch $@
 
 # A stack's chat queues whose group no longer exists (scripts/orphan_queues.py): STACK=<stack name> for a deployed
@@ -127,8 +131,8 @@ build-host: install
 bench: install $(VENV)/.bench-installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-$(VENV)/.bench-installed: $(VENV)/.installed bench/plot-requirements.txt
-	$(BIN)/python -m pip install --quiet -r bench/plot-requirements.txt
+$(VENV)/.bench-installed: $(VENV)/.installed bench/plot-requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r bench/plot-requirements.lock
 	touch $@
 
 # Schemathesis against a local stack of its own, long: FUZZ_EXAMPLES fuzzed cases per operation (plus its

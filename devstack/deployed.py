@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, NoCredentialsError
 
 from devstack.aws import DEMO_USERS, add_users, password_for
 from devstack.stackfile import StackInfo
@@ -64,9 +64,14 @@ def deployed_stack(stack_name: str, region: str | None = None, endpoint_url: str
 
 
 def stack_outputs(cloudformation: "CloudFormationClient", stack_name: str) -> dict[str, str]:
-    """The outputs the tests need, by key; a missing stack or output is an UnusableStack."""
+    """The outputs the tests need, by key; no credentials, a missing stack or output is an UnusableStack."""
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except NoCredentialsError:
+        raise UnusableStack(
+            f"no AWS credentials to read stack {stack_name} with: set them as for the AWS CLI (AWS_PROFILE, or "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+        ) from None
     except ClientError as failure:
         raise UnusableStack(f"stack {stack_name}: {failure.response['Error'].get('Message', failure)}") from None
     outputs = {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}

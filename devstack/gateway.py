@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -31,6 +32,8 @@ OPENAPI_DOCUMENT = ROOT / "docs" / "openapi.json"
 Not imported from devstack.openapi, which imports Powertools from .venv before the layers are on sys.path.
 """
 _PARAMETER = re.compile(r"\{([^}]+?)(\+?)\}")
+_DECIMAL = re.compile(r"[0-9]+")
+_HEXADECIMAL = re.compile(rb"[0-9A-Fa-f]+")
 _CORS_HEADERS = {
     "AllowOrigin": "Access-Control-Allow-Origin",
     "AllowHeaders": "Access-Control-Allow-Headers",
@@ -326,6 +329,11 @@ class PayloadTooLarge(Exception):
     """The body is over API Gateway's limit; it is not read, and the connection is closed after the 413."""
 
 
+def gateway_error(status: int) -> HttpResponse:
+    """An answer of the gateway itself, not of a function: API Gateway's JSON `message`, here the status's phrase."""
+    return HttpResponse(status, [("Content-Type", JSON)], json.dumps({"message": HTTPStatus(status).phrase}).encode())
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     """Plain HTTP in and out; everything API Gateway decides is in `Gateway`."""
 
@@ -352,7 +360,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             response = HttpResponse(413, [("Content-Type", JSON)], b'{"message":"Request Too Long"}')
         except ValueError:
             self.close_connection = True
-            response = HttpResponse(400, [("Content-Type", JSON)], b'{"message":"Bad Request"}')
+            response = gateway_error(HTTPStatus.BAD_REQUEST)
         else:
             response = self.server.served.handle(request)
         self._send(response)
@@ -371,18 +379,58 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return self._serve
         raise AttributeError(name)
 
+    def parse_request(self) -> bool:
+        """http.server's parsing, without HTTP/0.9, which API Gateway does not speak.
+
+        A request line of two words (`GET /path`) is HTTP/0.9: http.server would wait for headers
+        such a client never sends, then answer with a bare body, without status line or headers.
+        """
+        if len(self.raw_requestline.split()) == 2:
+            self.command = ""
+            self.send_error(HTTPStatus.BAD_REQUEST)
+            return False
+        return super().parse_request()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a malformed request line, version or header) as API Gateway's JSON.
+
+        Always with a status line and headers, even when the request line named no HTTP version, and the
+        connection is closed after it: what follows a malformed request is not a request one can trust.
+        """
+        self.request_version = self.protocol_version
+        self.close_connection = True
+        logger.warning("%s: refused a malformed request: %d %s", self.address_string(), code, message or "")
+        self._send(gateway_error(code))
+
     def _body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             return self._chunked_body()
-        length = int(self.headers.get("Content-Length") or 0)
+        length = self._content_length()
         if length > MAX_PAYLOAD_BYTES:
             self.close_connection = True
             raise PayloadTooLarge
         return self.rfile.read(length)
 
+    def _content_length(self) -> int:
+        """The body's length: one value, of decimal digits only, else a ValueError (400).
+
+        `int()` alone would take `-1`, and reading -1 bytes waits until the client closes the connection.
+        """
+        values = {value.strip() for value in self.headers.get_all("Content-Length", ["0"])}
+        if len(values) != 1 or not _DECIMAL.fullmatch(length := values.pop()):
+            raise ValueError("Content-Length is not one decimal length")
+        return int(length)
+
+    def _chunk_size(self) -> int:
+        """A chunk's size: hexadecimal digits only, else a ValueError (400); `int(…, 16)` would take `-5`."""
+        size = self.rfile.readline().split(b";")[0].strip()
+        if not _HEXADECIMAL.fullmatch(size):
+            raise ValueError(f"chunk size {size[:20]!r} is not hexadecimal")
+        return int(size, 16)
+
     def _chunked_body(self) -> bytes:
         body = b""
-        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+        while size := self._chunk_size():
             body += self.rfile.read(size)
             self.rfile.readline()
             if len(body) > MAX_PAYLOAD_BYTES:
@@ -398,6 +446,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             if name.lower() not in self._UNSENT:
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)

@@ -5,8 +5,10 @@ with the same variables (template.yaml's, references resolved as the local stack
 them), the same fake credentials (`devstack.aws.FAKE_CREDENTIALS`) and the same embedded AWS.
 """
 
+import logging
 import socket
 import socketserver
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -19,6 +21,8 @@ from devstack.aws import ACCOUNT_ID, REGION, SHUTDOWN_POLL_SECONDS, STACK_NAME, 
 from devstack.code import configure_process
 from devstack.lambda_runtime import shared_environment
 from devstack.template import functions, load_template, local_refs
+
+logger = logging.getLogger("devstack")
 
 
 def free_port() -> int:
@@ -46,6 +50,14 @@ class LoopbackServer[Served](ThreadingHTTPServer):
         """Bind without HTTPServer's reverse DNS lookup of the host, which takes seconds on some machines."""
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (reset, broken pipe) is dropped with one line, not a traceback;
+        any other error keeps socketserver's traceback, since it is a defect of the server."""
+        if isinstance(sys.exception(), ConnectionError):
+            logger.info("%s:%s closed the connection before it was answered", *client_address)
+            return
+        super().handle_error(request, client_address)
 
     def start(self, served: Served) -> None:
         self.served = served

@@ -11,10 +11,11 @@ import argparse
 import logging
 import os
 import signal
+import socket
 import sys
-import threading
 import time
-from contextlib import ExitStack
+from collections.abc import Collection, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -46,8 +47,16 @@ from devstack.websocket import ConnectionsApi, WebSocketGateway, WebSocketSettin
 logger = logging.getLogger("devstack")
 
 
-class Stop(Exception):
-    """SIGINT or SIGTERM arrived: stop what was started, in reverse order."""
+STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Stop(BaseException):
+    """SIGINT or SIGTERM arrived: stop what was started, in reverse order.
+
+    A BaseException, like KeyboardInterrupt, because it is raised wherever the main thread is, often inside
+    boto3 while the stack starts: as an Exception, botocore would wrap it in a retryable error and send the
+    request again (a second CreateTable, "Table already exists"), and the stop would be lost.
+    """
 
 
 class PortUnavailable(Exception):
@@ -77,6 +86,10 @@ class Options:
             code=Code(built_dir),
         )
 
+    @property
+    def ports(self) -> set[int]:
+        return {self.api_port, self.aws_port, self.ws_port, self.web_port}
+
 
 def _port(parser: argparse.ArgumentParser, variable: str, default: int) -> int:
     value = os.environ.get(variable) or str(default)
@@ -87,15 +100,15 @@ def _port(parser: argparse.ArgumentParser, variable: str, default: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
-    options = Options.parse(argv)
-    _log_to_stdout()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in STOPPING_SIGNALS:
         signal.signal(signum, _raise_stop)
     with ExitStack() as running:
         try:
+            options = Options.parse(argv)
+            _log_to_stdout()
             stack, loaded = start(options, running)
             print(banner(options, stack, loaded, time.perf_counter() - started), flush=True)
-            threading.Event().wait()
+            _sleep_until_signalled()
         except Stop:
             logger.info("Stopping the local stack")
         except (PortUnavailable, CodeUnavailable, UnsupportedTemplate) as failure:
@@ -110,9 +123,44 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
     `make` forwards the SIGTERM it receives to its recipe, so `kill -- -PGID` delivers two;
     a second one must not cut the cleanup short and leave a stack file naming a dead stack.
     """
-    for ignored in (signal.SIGINT, signal.SIGTERM):
+    for ignored in STOPPING_SIGNALS:
         signal.signal(ignored, signal.SIG_IGN)
     raise Stop(signal.Signals(signum).name)
+
+
+def _sleep_until_signalled() -> None:
+    """Sleep until SIGINT or SIGTERM, whose handler raises Stop here.
+
+    The kernel may hand the signal to any of the stack's threads; Python then runs the handler on the main
+    thread only when that thread next runs, which a plain wait (`threading.Event().wait()`) never does. The
+    wakeup file descriptor gets a byte whichever thread took the signal, so this read always returns.
+    """
+    woken, wake = os.pipe()
+    os.set_blocking(wake, False)
+    signal.set_wakeup_fd(wake)
+    while True:
+        os.read(woken, 1)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM that arrive during the block stop the stack when it ends, not inside it.
+
+    Around writing the stack file and registering its removal: a stop between the two would leave a
+    file naming a dead stack (or, inside the write, the half-written temporary file beside it). The
+    handlers are swapped rather than the signals blocked: blocking applies to one thread, and the kernel
+    may hand the signal to another, whose Python handler still runs on the main thread, in the block.
+    """
+    arrived: list[int] = []
+    for signum in STOPPING_SIGNALS:
+        signal.signal(signum, lambda signum, frame: arrived.append(signum))
+    try:
+        yield
+    finally:
+        for signum in STOPPING_SIGNALS:
+            signal.signal(signum, _raise_stop)
+    if arrived:
+        _raise_stop(arrived[0], None)
 
 
 def _log_to_stdout() -> None:
@@ -126,13 +174,13 @@ def _log_to_stdout() -> None:
 
 def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, LocalFunction]]:
     """Bind every port first, so a busy one fails before any work; then AWS, the functions, the APIs, the file."""
-    aws = _bound(EmbeddedAws, options.aws_port, "AWS_PORT")
+    aws = _bound(EmbeddedAws, options.aws_port, "AWS_PORT", options.ports)
     running.callback(aws.stop)
-    api = _bound(GatewayServer, options.api_port, "PORT")
+    api = _bound(GatewayServer, options.api_port, "PORT", options.ports)
     running.callback(api.stop)
-    websocket = _bound(WebSocketGateway, options.ws_port, "WS_PORT")
+    websocket = _bound(WebSocketGateway, options.ws_port, "WS_PORT", options.ports)
     running.callback(websocket.stop)
-    web = _bound(WebServer, options.web_port, "WEB_PORT")
+    web = _bound(WebServer, options.web_port, "WEB_PORT", options.ports)
     running.callback(web.stop)
     template = load_template()
     specs = functions(template)
@@ -174,8 +222,9 @@ def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, Lo
         websocket_url=websocket_url,
         web_url=web.url,
     )
-    stack.write(options.stack_file)
-    running.callback(_remove_if_unchanged, options.stack_file, stack)
+    with _signals_deferred():
+        stack.write(options.stack_file)
+        running.callback(_remove_if_unchanged, options.stack_file, stack)
     return stack, loaded
 
 
@@ -197,15 +246,36 @@ def _provision(endpoint_url: str, template: dict[str, Any], refs: dict[str, str]
 
 
 def _bound[Server: (EmbeddedAws, GatewayServer, WebSocketGateway, WebServer)](
-    server: type[Server], port: int, variable: str
+    server: type[Server], port: int, variable: str, stack_ports: Collection[int]
 ) -> Server:
     try:
         return server(port)
     except OSError as failure:
+        free = _free_port_after(port, stack_ports)
         raise PortUnavailable(
-            f"cannot listen on 127.0.0.1:{port} ({os.strerror(failure.errno or 0)}); set {variable} to a free port, "
-            f"e.g. `make run {variable}={port + 1}`"
+            f"cannot listen on 127.0.0.1:{port} ({os.strerror(failure.errno or 0)}); set {variable} to a free port"
+            + (f", e.g. `make run {variable}={free}`" if free is not None else "")
         ) from None
+
+
+def _free_port_after(port: int, stack_ports: Collection[int]) -> int | None:
+    """The first of the next hundred ports that can be listened on now and is not another port of this stack;
+    None if there is none, rather than a suggestion that fails in turn."""
+    for candidate in range(port + 1, min(port + 100, 65535) + 1):
+        if candidate not in stack_ports and _can_listen(candidate):
+            return candidate
+    return None
+
+
+def _can_listen(port: int) -> bool:
+    """Whether 127.0.0.1:port can be bound as the stack's servers bind it (with SO_REUSEADDR)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _remove_if_unchanged(path: Path, stack: StackInfo) -> None:

@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,7 @@ import pytest
 import requests
 
 from devstack.aws import dynamodb
-from devstack.deployed import deployed_stack
+from devstack.deployed import UnusableStack, deployed_stack
 from devstack.plumbing import free_port
 from devstack.signin import public_cognito
 from devstack.stackfile import StackInfo
@@ -128,9 +129,17 @@ def running(start_stack: Callable[..., StackProcess]) -> StackProcess:
 
 @pytest.fixture(scope="session")
 def stack(request: pytest.FixtureRequest) -> Iterator[StackInfo]:
-    """The target: the deployed stack named by `make e2e STACK_NAME=…`, else the shared local stack."""
+    """The target: the deployed stack named by `make e2e STACK_NAME=…`, else the shared local stack.
+
+    A deployed stack that cannot be the target (no credentials, no such stack, no outputs) ends the
+    run at once with one line saying why, rather than failing every test with the same traceback.
+    """
     if DEPLOYED_STACK:
-        with deployed_stack(DEPLOYED_STACK) as deployed:
+        with ExitStack() as users_removed:
+            try:
+                deployed = users_removed.enter_context(deployed_stack(DEPLOYED_STACK))
+            except UnusableStack as unusable:
+                pytest.exit(f"make e2e: {unusable}", returncode=pytest.ExitCode.USAGE_ERROR)
             yield deployed
     else:
         running: StackProcess = request.getfixturevalue("running")

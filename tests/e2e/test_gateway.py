@@ -3,6 +3,8 @@
 import http.client
 import json
 import re
+import socket
+import struct
 import time
 import uuid
 from urllib.parse import urlsplit
@@ -133,3 +135,65 @@ def test_request_headers_reach_the_function(stack: StackInfo, alice: User) -> No
     # Then the function saw the header: the retry got the first group back instead of a second one
     assert answers[0] == answers[1]
     assert "chatgroup_id" in answers[0]
+
+
+def raw_exchange(stack: StackInfo, request: bytes) -> tuple[http.client.HTTPResponse, bytes]:
+    """Send bytes as they are, however malformed, and read the answer as any HTTP client would."""
+    address = urlsplit(stack.api_url)
+    with socket.create_connection((address.hostname or "", address.port or 80), timeout=30) as connection:
+        connection.sendall(request)
+        response = http.client.HTTPResponse(connection)
+        response.begin()
+        return response, response.read()
+
+
+MALFORMED_REQUESTS = {
+    "http-2-request-line": (b"GET /api/v1/chatgroup/mine HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+    "garbage-request-line": (b"\x16\x03\x01 garbage that is no request line\r\n\r\n", 400),
+    "http-0.9-request-line": (b"GET /api/v1/chatgroup/mine\r\n", 400),
+    "header-over-64-kib": (b"GET /api/v1/chatgroup/mine HTTP/1.1\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n", 431),
+    "request-line-over-64-kib": (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414),
+    "negative-content-length": (b"POST /api/v1/chatgroup/create HTTP/1.1\r\nContent-Length: -1\r\n\r\n{}", 400),
+    "two-content-lengths": (
+        b"POST /api/v1/chatgroup/create HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+        400,
+    ),
+    "negative-chunk-size": (
+        b"POST /api/v1/chatgroup/create HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\n{}\r\n0\r\n\r\n",
+        400,
+    ),
+}
+
+
+@pytest.mark.local_only  # the local gateway's own HTTP parsing
+@pytest.mark.parametrize(("request_bytes", "status"), MALFORMED_REQUESTS.values(), ids=MALFORMED_REQUESTS)
+def test_a_malformed_request_gets_api_gateways_json_error_at_once(
+    stack: StackInfo, request_bytes: bytes, status: int
+) -> None:
+    # When a client sends a request no HTTP/1.1 server should take (the socket gives up after 30 s without answer)
+    response, body = raw_exchange(stack, request_bytes)
+
+    # Then the gateway answers at once, with a status line, the right status and a JSON message, and closes
+    assert (response.status, response.getheader("Content-Type")) == (status, "application/json"), body
+    assert set(json.loads(body)) == {"message"}
+    assert response.getheader("Connection") == "close"
+
+
+@pytest.mark.local_only  # the local stack's log
+def test_a_client_that_goes_away_before_its_answer_is_dropped_without_a_traceback(running: StackProcess) -> None:
+    # Given a client that asks for the OpenAPI document (100 KB) and resets the connection without reading it
+    stack = StackInfo.read(running.stack_file)
+    address = urlsplit(stack.api_url)
+    with socket.create_connection((address.hostname or "", address.port or 80), timeout=30) as connection:
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.sendall(b"GET /api/v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n")
+
+    # When the gateway has tried to answer it
+    deadline = time.monotonic() + 30
+    while "closed the connection before it was answered" not in running.output():
+        assert time.monotonic() < deadline, running.output()[-2000:]
+        time.sleep(0.05)
+
+    # Then the run log says so in one line, with no traceback, and the gateway still answers others
+    assert "Traceback" not in running.output()
+    assert requests.get(f"{stack.api_url}/api/v1/openapi.json", timeout=10).status_code == 200

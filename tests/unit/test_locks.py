@@ -11,6 +11,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYER = ROOT / "layers" / "shared"
+LOCKS = [
+    "requirements-dev.lock",
+    "layers/shared/requirements-arm64.lock",
+    "layers/shared/requirements-x86_64.lock",
+    "requirements-checkov.lock",
+    "bench/plot-requirements.lock",
+]
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
 
 
@@ -52,7 +59,29 @@ def test_each_architectures_layer_lock_holds_every_layer_pin_at_its_version(arch
     assert _not_locked(LAYER / "requirements.txt", lock) == {}
 
 
-@pytest.mark.parametrize("lock", ["requirements-dev.lock", "layers/shared/requirements-arm64.lock"])
+@pytest.mark.parametrize(
+    ("chosen", "lock"),
+    [
+        ("requirements-checkov.txt", "requirements-checkov.lock"),
+        ("bench/plot-requirements.txt", "bench/plot-requirements.lock"),
+    ],
+)
+def test_checkovs_and_the_plots_lock_hold_every_pin_at_its_version(chosen, lock):
+    # Given the pins we chose for checkov's .venv-checkov, or for the bench's plots
+    # When they are compared with the lock `make checkov` or `make bench` installs from
+    # Then each is locked at exactly that version (chosen, locked): else run `make lock`
+    assert _not_locked(ROOT / chosen, ROOT / lock) == {}
+
+
+def test_the_plots_lock_agrees_with_the_dev_lock_on_every_package_both_hold():
+    # Given the plots' lock, which `make bench` installs into the .venv that `make install` filled from the dev lock
+    plots, dev = _pins(ROOT / "bench" / "plot-requirements.lock"), _pins(ROOT / "requirements-dev.lock")
+    # When the packages both hold are compared
+    # Then each is at one version in both (plots', dev's): else installing the plots would change what CI tested
+    assert {name: (version, dev[name]) for name, version in plots.items() if dev.get(name, version) != version} == {}
+
+
+@pytest.mark.parametrize("lock", LOCKS)
 def test_every_locked_package_carries_its_hashes(lock):
     # Given a lock file
     lines = [line for line in (ROOT / lock).read_text().splitlines() if not line.startswith("#")]
@@ -60,3 +89,16 @@ def test_every_locked_package_carries_its_hashes(lock):
     entries = re.split(r"\n(?=[A-Za-z0-9])", "\n".join(lines))
     # Then every one has a sha256 hash, so pip's --require-hashes refuses any other file
     assert [entry.split()[0] for entry in entries if "--hash=sha256:" not in entry] == []
+
+
+def test_the_makefile_installs_every_lock_with_require_hashes_and_nothing_unpinned():
+    # Given the Makefile's recipes
+    installs = [line.strip() for line in (ROOT / "Makefile").read_text().splitlines() if "pip install" in line]
+    # When their pip installs are listed
+    # Then each installs one of the locks with --require-hashes, so no install takes a file the locks do not name
+    assert [line for line in installs if "--require-hashes -r" not in line or not line.endswith(".lock")] == []
+    assert {line.split()[-1] for line in installs} == {
+        "requirements-dev.lock",
+        "requirements-checkov.lock",
+        "bench/plot-requirements.lock",
+    }
