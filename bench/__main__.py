@@ -131,7 +131,11 @@ def reference_of(path: Path | None) -> dict[str, Any] | None:
         return None
     run = earlier.get("run", {})
     label = f"{path.name} of {run.get('finished_at', '?')}, commit {run.get('commit', '?')}"
-    return {"label": label, "results": earlier["cold_start"]["results"]}
+    return {
+        "label": label,
+        "measure": earlier["cold_start"].get("measure"),
+        "results": earlier["cold_start"]["results"],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

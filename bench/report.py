@@ -58,6 +58,8 @@ def cold_start(part: dict[str, Any], reference: dict[str, Any] | None) -> str:
     )
     if reference:
         intro += f" *Before*: {reference.get('label', 'previous results.json')}."
+        if reference.get("measure") != part["measure"]:
+            intro += f" It measured something else ({reference.get('measure')}): its ratios are not comparable."
     return intro + "\n\n" + table(header, rows)
 
 
