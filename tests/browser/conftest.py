@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver import Chrome
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -125,8 +125,12 @@ class App:
         self.wait_until(lambda: text in self.text_of(css), f"{text!r} in {css}")
 
     def wait_until[T](self, condition: Callable[[], T], what: str) -> T:
+        """Poll `condition` until it holds; an element the page re-rendered while it was read is read again."""
+        wait = WebDriverWait(
+            self.driver, WAIT_SECONDS, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+        )
         try:
-            return WebDriverWait(self.driver, WAIT_SECONDS, poll_frequency=0.05).until(lambda _: condition())
+            return wait.until(lambda _: condition())
         except TimeoutException:
             page = self.driver.find_element(By.TAG_NAME, "body").text
             logs = "\n".join(entry["message"] for entry in self.driver.get_log("browser"))
