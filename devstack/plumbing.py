@@ -6,6 +6,7 @@ them), the same fake credentials (`devstack.aws.FAKE_CREDENTIALS`) and the same 
 """
 
 import logging
+import random
 import socket
 import socketserver
 import sys
@@ -13,6 +14,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -26,10 +28,32 @@ logger = logging.getLogger("devstack")
 
 
 def free_port() -> int:
-    """A loopback port no one listens on now (the OS picks it), for a server started a moment later."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A loopback port no one listens on now, for a server started a moment later.
+
+    Picked below the ephemeral range, not by binding port 0: the OS takes the local port of every
+    outgoing connection from that range, so a port it hands out can be some client's by the time the
+    server binds it (a stack of the suite failed to start so, once, on a busy machine).
+    """
+    for port in random.sample(range(_LOWEST_PORT, max(ephemeral_ports_start(), _LOWEST_PORT + 1000)), 100):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise OSError("no free loopback port below the ephemeral range")
+
+
+_LOWEST_PORT = 10_000
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def ephemeral_ports_start() -> int:
+    """Where Linux's range of ports for outgoing connections starts; elsewhere the IANA range's 49152."""
+    try:
+        return int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 49_152
 
 
 class LoopbackServer[Served](ThreadingHTTPServer):
