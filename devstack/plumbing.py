@@ -35,13 +35,20 @@ def free_port() -> int:
     server binds it (a stack of the suite failed to start so, once, on a busy machine).
     """
     for port in random.sample(range(_LOWEST_PORT, max(ephemeral_ports_start(), _LOWEST_PORT + 1000)), 100):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+        if can_listen(port):
             return port
     raise OSError("no free loopback port below the ephemeral range")
+
+
+def can_listen(port: int) -> bool:
+    """Whether 127.0.0.1:port can be bound now as the stack's servers bind it (with SO_REUSEADDR)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 _LOWEST_PORT = 10_000

@@ -11,7 +11,6 @@ import argparse
 import logging
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import Collection, Iterator
@@ -37,7 +36,7 @@ from devstack.aws import (
 from devstack.code import Code, CodeUnavailable, configure_process, load_functions, modules_not_from_layers
 from devstack.gateway import ApiSettings, Gateway, GatewayServer, Router
 from devstack.lambda_runtime import LocalFunction
-from devstack.plumbing import local_names
+from devstack.plumbing import can_listen, local_names
 from devstack.stackfile import DEFAULT_STACK_FILE, StackInfo, stack_file
 from devstack.streams import StreamDriver, stream_mappings
 from devstack.template import ROOT, UnsupportedTemplate, functions, load_template
@@ -262,20 +261,9 @@ def _free_port_after(port: int, stack_ports: Collection[int]) -> int | None:
     """The first of the next hundred ports that can be listened on now and is not another port of this stack;
     None if there is none, rather than a suggestion that fails in turn."""
     for candidate in range(port + 1, min(port + 100, 65535) + 1):
-        if candidate not in stack_ports and _can_listen(candidate):
+        if candidate not in stack_ports and can_listen(candidate):
             return candidate
     return None
-
-
-def _can_listen(port: int) -> bool:
-    """Whether 127.0.0.1:port can be bound as the stack's servers bind it (with SO_REUSEADDR)."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def _remove_if_unchanged(path: Path, stack: StackInfo) -> None:

@@ -11,7 +11,7 @@ kinds of caller, and the races more applicants, than the four demo users.
 import threading
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 import requests
@@ -20,12 +20,7 @@ from devstack.aws import STATE_PATH, UserPool, cognito, create_users
 from devstack.stackfile import StackInfo
 from tests.e2e.conftest import StackProcess, User, start_stack  # noqa: F401 - a fixture of this folder too
 
-if TYPE_CHECKING:
-    pass
-
 TIMEOUT_SECONDS = 30
-IDEMPOTENCY = "IdempotencyTable"
-"""The one table without a chatgroup_id; the local stack names each table of template.yaml by its logical id."""
 
 
 @dataclass

@@ -115,7 +115,7 @@ class OverlongInteger:
     digits: str
 
 
-def _integer(digits: str) -> "int | OverlongInteger":
+def _integer(digits: str) -> int | OverlongInteger:
     if len(digits.removeprefix("-")) > _MAX_DIGITS:
         return OverlongInteger(digits)
     return int(digits)
