@@ -46,6 +46,12 @@ from devstack.template import functions, load_template
 
 BASELINE = "baseline"
 BEFORE = " (before)"
+FLOOR = "floor: Powertools"
+FLOOR_VALIDATED = "floor: Powertools + validation"
+"""bench/floor/powertools_floor.py without and with the event handler's validation: REST, no code of ours."""
+FLOOR_CODE = Path(__file__).parent / "floor"
+REFERENCES = (BASELINE, FLOOR, FLOOR_VALIDATED)
+"""The targets that are not functions of ours: the table shows them to compare with, not to judge."""
 TARGET_RATIO = 1.25
 _PRELUDE = "import sys, time, importlib, json\n"
 _READY = "sys.stdout.write('\\n%d\\n' % time.monotonic_ns())\nsys.stdout.flush()\n"
@@ -87,7 +93,9 @@ class Target:
     script: str
     env: dict[str, str]
     function: str
-    """The logical id whose event it gets; BASELINE for the baseline."""
+    """Whose event it gets: a logical id, firstcall.FLOOR for the floors, BASELINE for the baseline."""
+    copy: str = ""
+    """BEFORE for a function of an older copy of the code base, which gets a state of its own."""
 
 
 Inputs = Mapping[str, str]
@@ -132,6 +140,21 @@ def baseline_target(overrides: Mapping[str, str] = {}) -> Target:
     return Target(BASELINE, child_script([], _BASELINE), lambda_environment("baseline", LAYER, overrides), BASELINE)
 
 
+def floor_targets(overrides: Mapping[str, str] = {}) -> list[Target]:
+    """The floor of a REST function, twice: Powertools' event handler without and with its validation."""
+    body = "handler = importlib.import_module('powertools_floor').lambda_handler\n"
+    script = child_script([str(FLOOR_CODE)], body + _INVOKE.format(name=firstcall.FLOOR))
+    return [
+        Target(
+            name,
+            script,
+            lambda_environment(firstcall.FLOOR, FLOOR_CODE, {**overrides, "FLOOR_VALIDATION": switch}),
+            firstcall.FLOOR,
+        )
+        for name, switch in ((FLOOR, "off"), (FLOOR_VALIDATED, "on"))
+    ]
+
+
 def function_target(
     name: str,
     code_dir: Path,
@@ -139,13 +162,14 @@ def function_target(
     handler: str,
     overrides: Mapping[str, str] = {},
     function: str | None = None,
+    copy: str = "",
 ) -> Target:
     """Import `handler` (module.function) the way Lambda's bootstrap does, with the layer on sys.path, then
     invoke it once with the event read from stdin."""
     module, attribute = handler.rsplit(".", 1)
     body = f"handler = getattr(importlib.import_module({module!r}), {attribute!r})\n" + _INVOKE.format(name=name)
     script = child_script([str(code_dir), str(layer)], body)
-    return Target(name, script, lambda_environment(name, code_dir, overrides), function or name)
+    return Target(name, script, lambda_environment(name, code_dir, overrides), function or name, copy)
 
 
 def function_targets(
@@ -162,7 +186,9 @@ def function_targets(
         if wanted and logical_id not in wanted:
             continue
         code_dir = spec.code_uri if code_root is None else code_root / spec.code_uri.relative_to(ROOT)
-        targets.append(function_target(logical_id + suffix, code_dir, layer, spec.handler, overrides, logical_id))
+        targets.append(
+            function_target(logical_id + suffix, code_dir, layer, spec.handler, overrides, logical_id, suffix)
+        )
     return targets
 
 
@@ -222,10 +248,10 @@ def round_inputs(scenario: firstcall.Scenario, targets: list[Target]) -> Callabl
 
     def next_inputs() -> Inputs:
         given = {}
-        for copy in dict.fromkeys(target.name.removeprefix(target.function) for target in targets):
+        for copy in dict.fromkeys(target.copy for target in targets):
             invocations = scenario.next_round()
             for target in targets:
-                if target.name == target.function + copy and target.function in invocations:
+                if target.copy == copy and target.function in invocations:
                     call = invocations[target.function]
                     given[target.name] = json.dumps({"event": call.event, "expect": call.expect})
         return given | {BASELINE: json.dumps(scenario.baseline_key())}
@@ -240,6 +266,8 @@ class Summary:
     baseline_ms: float
     cpu_samples_ms: list[float]
     baseline_cpu_ms: float
+    floor_ms: float | None = None
+    """The validated floor's median, for a REST function (None for the others)."""
 
     @property
     def median_ms(self) -> float:
@@ -274,13 +302,19 @@ class Summary:
             "samples_ms": [round(value, 1) for value in self.samples_ms],
             "cpu_median_ms": round(statistics.median(self.cpu_samples_ms), 1),
             "cpu_ratio": round(self.cpu_ratio, 3),
-        }
+        } | ({"floor_ratio": round(self.median_ms / self.floor_ms, 3)} if self.floor_ms else {})
 
 
-def summarize(samples: Samples, baseline: str = BASELINE) -> list[Summary]:
-    floor = statistics.median(samples.wall_ms[baseline])
-    cpu_floor = statistics.median(samples.cpu_ms[baseline])
-    return [Summary(name, values, floor, samples.cpu_ms[name], cpu_floor) for name, values in samples.wall_ms.items()]
+def summarize(samples: Samples, baseline: str = BASELINE, rest: Iterable[str] = ()) -> list[Summary]:
+    """Every target against the baseline's median; the targets named in `rest` also against the validated floor."""
+    base = statistics.median(samples.wall_ms[baseline])
+    cpu_base = statistics.median(samples.cpu_ms[baseline])
+    floor = statistics.median(samples.wall_ms[FLOOR_VALIDATED]) if FLOOR_VALIDATED in samples.wall_ms else None
+    wanted = set(rest)
+    return [
+        Summary(name, values, base, samples.cpu_ms[name], cpu_base, floor if name in wanted else None)
+        for name, values in samples.wall_ms.items()
+    ]
 
 
 def import_breakdown(python: Path, target: Target, runs: int, inputs: Callable[[], Inputs]) -> dict[str, Any]:
@@ -323,17 +357,21 @@ def run(
     function and an import breakdown per target; `before`, a copy of the code base, runs interleaved."""
     with firstcall.scenario(endpoint) as scenario:
         overrides = scenario.environment()
-        targets = [baseline_target(overrides), *function_targets(only=only, overrides=overrides)]
+        targets = [baseline_target(overrides), *floor_targets(overrides)]
+        targets += function_targets(only=only, overrides=overrides)
         if before is not None:
             targets += function_targets(before / "layers" / "shared", before, only, overrides, BEFORE)
         inputs = round_inputs(scenario, targets)
-        summaries = summarize(sample(python, targets, rounds, inputs))
+        rest = {name for name, spec in functions(load_template()).items() if spec.routes}
+        rest_targets = [target.name for target in targets if target.function in rest]
+        summaries = summarize(sample(python, targets, rounds, inputs), rest=rest_targets)
         breakdown = {target.name: import_breakdown(python, target, breakdown_runs, inputs) for target in targets}
     return {
         "interpreter": str(python.relative_to(ROOT)) if python.is_relative_to(ROOT) else str(python),
         "python": _version(python),
         "rounds": rounds,
         "target_ratio": TARGET_RATIO,
+        "floor": FLOOR_VALIDATED,
         "measure": (
             "spawn to first invocation answered (child's CLOCK_MONOTONIC minus parent's), median of interleaved "
             "runs; the baseline: spawn to one GetItem answered"

@@ -30,6 +30,8 @@ ACCOUNT_ID = "123456789012"
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bench"
 CLIENT_ID = "benchclient"
 EVENT_ID = "bench-cold-start"
+FLOOR = "FloorFunction"
+"""The key of bench/floor/powertools_floor.py's event: a POST of a group's id, which it looks up with one GetItem."""
 SAMPLED_TRACE = "Root=1-6751c3a0-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1"
 """Lambda sets _X_AMZN_TRACE_ID per invocation; sampled, so the Tracer records and sends as it does in Lambda."""
 
@@ -150,6 +152,7 @@ class Scenario:
             "WebSocketDefaultFunction": _socket("ws_default_ping.json", owner, f"{prefix}-posted"),
             "FanOutFunction": _record("fan_out_stream_batch.json", group, {"sender": owner, "seq": 1000}),
             "PurgeTimelineFunction": _removal("purge_timeline_stream_batch.json", dismissed),
+            FLOOR: self._rest("POST", "/floor", owner, {"chatgroup_id": group}),
             "NotifyQueueFunction": _record(
                 "notify_queue_stream_batch.json", group, {"user": applicant, "by": owner, "seq": 1000}
             ),

@@ -23,7 +23,6 @@ _GROUPS = {
     "pydantic_core": "pydantic",
     "annotated_types": "pydantic",
     "typing_inspection": "pydantic",
-    "typing_extensions": "pydantic",
     "pynamodb": "pynamodb",
     "botocore": "botocore",
     "jmespath": "botocore",

@@ -3,6 +3,8 @@
 from pathlib import Path
 from typing import Any
 
+from bench.coldstart import REFERENCES
+
 
 def _pyplot() -> Any:
     """matplotlib (bench/requirements.txt), drawing to files only; imported here so the rest runs without it."""
@@ -48,7 +50,7 @@ def write_cost(results: dict[str, Any], path: Path) -> None:
 
 
 def cold_start(results: dict[str, Any], path: Path) -> None:
-    """Median time to handler ready per function, beside the baseline and the 1.25x target line."""
+    """Median time to first request answered per function, beside the baseline, the floors and the target line."""
     plt = _pyplot()
     rows = sorted(results["results"], key=lambda row: row["median_ms"])
     names = [row["name"].removesuffix("Function") for row in rows]
@@ -57,7 +59,7 @@ def cold_start(results: dict[str, Any], path: Path) -> None:
     baseline = next(row["median_ms"] for row in rows if row["name"] == "baseline")
     limit = baseline * results["target_ratio"]
     colors = [
-        "#888888" if row["name"] == "baseline" else ("#2a9d8f" if row["within_target"] else "#e76f51") for row in rows
+        "#888888" if row["name"] in REFERENCES else ("#2a9d8f" if row["within_target"] else "#e76f51") for row in rows
     ]
     figure, axes = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.5))
     axes.barh(names, medians, xerr=errors, color=colors, capsize=3)
@@ -73,7 +75,7 @@ def cold_start(results: dict[str, Any], path: Path) -> None:
     axes.axvline(
         limit, color="#e76f51", linestyle="--", linewidth=1, label=f"target: {results['target_ratio']}x baseline"
     )
-    axes.set_xlabel("ms from spawn to handler ready (median, bars: middle half of runs)")
+    axes.set_xlabel("ms from spawn to first request answered (median, bars: middle half of runs; grey: references)")
     axes.set_title(f"Cold start per function vs baseline (boto3 + one client), {results['rounds']} interleaved runs")
     axes.set_xlim(0, max(row["q3_ms"] for row in rows) * 1.15)
     axes.legend(loc="lower right")

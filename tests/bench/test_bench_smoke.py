@@ -161,8 +161,40 @@ def test_cold_start_times_a_function_and_its_first_request_beside_the_baseline(a
     assert function.baseline_ms == statistics.median(baseline.samples_ms)
     assert function.ratio == statistics.median(function.samples_ms) / statistics.median(baseline.samples_ms)
     assert function.samples_ms != baseline.samples_ms
+    assert "floor_ratio" not in function.as_dict()
     assert {"chatgroup + app (ours)", "pydantic", "pynamodb"} <= set(breakdown["by_package_ms"])
     assert any(entry["importer"].startswith("chatgroup.") for entry in breakdown["our_imports"])
+
+
+def test_a_rest_function_is_also_timed_against_the_powertools_floor_with_validation(
+    aws: None, moto_server: str
+) -> None:
+    # Given the two floors (Powertools' event handler without and with validation) beside a REST function
+    python = Path(sys.executable)
+    with firstcall.scenario(moto_server) as scenario:
+        overrides = scenario.environment()
+        targets = [
+            coldstart.baseline_target(overrides),
+            *coldstart.floor_targets(overrides),
+            *coldstart.function_targets(only=("GetChatgroupFunction",), overrides=overrides),
+        ]
+        inputs = coldstart.round_inputs(scenario, targets)
+
+        # When they are timed (each child must answer its request with a 200 to count)
+        samples = coldstart.sample(python, targets, 2, inputs, warm_up=False)
+        summaries = {summary.name: summary for summary in coldstart.summarize(samples, rest=["GetChatgroupFunction"])}
+        floors = [coldstart.import_breakdown(python, target, 1, inputs) for target in targets[1:3]]
+
+    # Then the function's floor ratio is over the validated floor of the same run
+    floor = statistics.median(samples.wall_ms[coldstart.FLOOR_VALIDATED])
+    function = summaries["GetChatgroupFunction"].as_dict()
+    assert function["floor_ratio"] == round(statistics.median(samples.wall_ms["GetChatgroupFunction"]) / floor, 3)
+    assert "floor_ratio" not in summaries[coldstart.FLOOR].as_dict()
+    # And only the validated floor brings pydantic, and neither runs code of ours
+    unvalidated, validated = (set(breakdown["by_package_ms"]) for breakdown in floors)
+    assert "pydantic" in validated
+    assert "pydantic" not in unvalidated
+    assert "chatgroup + app (ours)" not in validated | unvalidated
 
 
 def test_every_function_of_the_template_has_a_first_request_to_time(aws: None, moto_server: str) -> None:
@@ -170,8 +202,8 @@ def test_every_function_of_the_template_has_a_first_request_to_time(aws: None, m
     with firstcall.scenario(moto_server) as scenario:
         invocations = scenario.next_round()
 
-    # Then it holds an event for every function of template.yaml, so `make bench` can time each one
-    assert set(invocations) == set(functions(load_template()))
+    # Then it holds an event for every function of template.yaml and the floor, so `make bench` can time each one
+    assert set(invocations) == set(functions(load_template())) | {firstcall.FLOOR}
 
 
 def test_a_cold_start_whose_first_request_is_refused_is_not_counted(aws: None, moto_server: str) -> None:
