@@ -9,7 +9,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 
-from chatgroup.api import EXAMPLE_CHATGROUP_ID, EXAMPLE_QUEUE_ARN, caller_id, create_app, lambda_handler_for, responses
+from chatgroup.api import EXAMPLE_CHATGROUP_ID, EXAMPLE_QUEUE_ARN, create_app, lambda_handler_for, responses
+from chatgroup.callers import caller_id
 from chatgroup.groups import create_chatgroup
 from chatgroup.observability import tracer
 from chatgroup.schemas import CreateChatgroupRequest, CreateChatgroupResponse, IdempotencyKey

@@ -5,7 +5,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from chatgroup.api import EXAMPLE_CHATGROUP_ID, EXAMPLE_QUEUE_ARN, caller_id, create_app, lambda_handler_for, responses
+from chatgroup.api import EXAMPLE_CHATGROUP_ID, EXAMPLE_QUEUE_ARN, create_app, lambda_handler_for, responses
+from chatgroup.callers import caller_id
 from chatgroup.groups import get_chatgroup
 from chatgroup.observability import tracer
 from chatgroup.schemas import ChatgroupView, ResourceId

@@ -5,7 +5,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from chatgroup.api import EXAMPLE_CHATGROUP_ID, caller_id, create_app, lambda_handler_for, responses
+from chatgroup.api import EXAMPLE_CHATGROUP_ID, create_app, lambda_handler_for, responses
+from chatgroup.callers import caller_id
 from chatgroup.observability import tracer
 from chatgroup.schemas import MessagesPage, NeverNull, PageLimit, ResourceId, Seq
 from chatgroup.timeline import list_messages

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from chatgroup.api import EXAMPLE_CHATGROUP_PAGE, caller_id, create_app, lambda_handler_for, responses
+from chatgroup.api import EXAMPLE_CHATGROUP_PAGE, create_app, lambda_handler_for, responses
+from chatgroup.callers import caller_id
 from chatgroup.discovery import my_chatgroups
 from chatgroup.observability import tracer
 from chatgroup.schemas import ChatgroupPage, NeverNull, PageLimit, PageToken

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from chatgroup.api import EXAMPLE_CHATGROUP_ID, caller_id, create_app, lambda_handler_for, responses
+from chatgroup.api import EXAMPLE_CHATGROUP_ID, create_app, lambda_handler_for, responses
+from chatgroup.callers import caller_id
 from chatgroup.inbox import list_sent
 from chatgroup.observability import tracer
 from chatgroup.schemas import NeverNull, PageLimit, PageToken, SentPage

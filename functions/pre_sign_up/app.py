@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chatgroup.observability import count, logger, metrics
-from chatgroup.schemas import USER_ID_RULE, is_user_id
+from chatgroup.rules import USER_ID_RULE, is_user_id
 
 
 class UsernameRefused(Exception):

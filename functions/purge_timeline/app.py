@@ -11,9 +11,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from chatgroup.items import purge_timeline
 from chatgroup.observability import logger
 from chatgroup.streams import removed_keys
-from chatgroup.timeline import purge_timeline
 
 
 @logger.inject_lambda_context

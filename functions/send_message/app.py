@@ -9,7 +9,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from chatgroup.api import EXAMPLE_CHATGROUP_ID, caller_id, create_app, lambda_handler_for, responses
+from chatgroup.api import EXAMPLE_CHATGROUP_ID, create_app, lambda_handler_for, responses
+from chatgroup.callers import caller_id
 from chatgroup.observability import tracer
 from chatgroup.schemas import ResourceId, SendMessageRequest, SentMessage
 from chatgroup.timeline import send_message

@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from chatgroup.api import websocket_caller
+from chatgroup.callers import websocket_caller
 from chatgroup.clock import now_ms
 from chatgroup.connections import connect
 from chatgroup.errors import ChatgroupError

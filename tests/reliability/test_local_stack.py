@@ -14,7 +14,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from chatgroup.api import caller_id, create_app
+from chatgroup.api import create_app
+from chatgroup.callers import caller_id
 from devstack.lambda_runtime import LocalFunction, proxy_event
 from devstack.template import FunctionSpec, Route
 

@@ -13,7 +13,8 @@ from botocore.exceptions import ClientError
 from chatgroup import discovery, groups
 from chatgroup.errors import NotFound, ServiceUnavailable, TooManyRequests
 from chatgroup.models import Chatgroup, Membership, QuotaUsage
-from chatgroup.schemas import MAX_INITIAL_MEMBERS, CreateChatgroupRequest
+from chatgroup.rules import MAX_INITIAL_MEMBERS
+from chatgroup.schemas import CreateChatgroupRequest
 
 MEMBERS = [f"user{index:02d}" for index in range(MAX_INITIAL_MEMBERS)]
 

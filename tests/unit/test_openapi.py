@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from pydantic import BaseModel, ValidationError
 
-from chatgroup import schemas
+from chatgroup import rules, schemas
 from chatgroup.api import create_app, responses
 from chatgroup.schemas import ResultResponse
 from devstack.openapi import DOCUMENT, SECURITY_SCHEME, build, render
@@ -297,14 +297,14 @@ def test_the_document_leaves_nothing_loose(document: dict) -> None:
 def test_every_value_the_documented_patterns_allow_is_accepted() -> None:
     @hypothesis.settings(max_examples=300, deadline=None, database=None)
     @hypothesis.given(
-        name=st.from_regex(schemas.NAME_PATTERN, fullmatch=True).filter(lambda name: len(name) <= schemas.MAX_NAME),
-        member=st.from_regex(schemas.USER_ID_PATTERN, fullmatch=True),
-        members=st.from_regex(schemas.MEMBER_STRING_PATTERN, fullmatch=True).filter(
-            lambda members: len(members) <= schemas.MAX_MEMBER_STRING
+        name=st.from_regex(rules.NAME_PATTERN, fullmatch=True).filter(lambda name: len(name) <= rules.MAX_NAME),
+        member=st.from_regex(rules.USER_ID_PATTERN, fullmatch=True),
+        members=st.from_regex(rules.MEMBER_STRING_PATTERN, fullmatch=True).filter(
+            lambda members: len(members) <= rules.MAX_MEMBER_STRING
         ),
-        photo=st.from_regex(schemas.PHOTO_PATTERN, fullmatch=True).filter(lambda url: len(url) <= schemas.MAX_PHOTO),
-        capacity=st.from_regex(schemas.CAPACITY_PATTERN, fullmatch=True),
-        text=st.from_regex(schemas.TEXT_PATTERN, fullmatch=True).filter(lambda text: len(text) <= schemas.MAX_TEXT),
+        photo=st.from_regex(rules.PHOTO_PATTERN, fullmatch=True).filter(lambda url: len(url) <= rules.MAX_PHOTO),
+        capacity=st.from_regex(rules.CAPACITY_PATTERN, fullmatch=True),
+        text=st.from_regex(rules.TEXT_PATTERN, fullmatch=True).filter(lambda text: len(text) <= rules.MAX_TEXT),
     )
     def accepted(name: str, member: str, members: str, photo: str, capacity: str, text: str) -> None:
         for memberlist in ([member], members):
@@ -339,10 +339,10 @@ def test_99_ids_in_the_string_form_with_spaces_and_empty_parts_are_valid_by_the_
         {"photo": " https://example.com/a.png"},
         {"photo": "https://exa mple.com/a.png"},
         {"photo": "https:///a.png"},
-        {"memberlist": "x" * (schemas.MAX_MEMBER_STRING + 1)},
+        {"memberlist": "x" * (rules.MAX_MEMBER_STRING + 1)},
         {"memberlist": "bob;car ol"},
-        {"memberlist": ";".join(f"u{index}" for index in range(schemas.MAX_INITIAL_MEMBERS + 1))},
-        {"memberlist": ";;".join(f"u{index}" for index in range(schemas.MAX_INITIAL_MEMBERS + 1))},
+        {"memberlist": ";".join(f"u{index}" for index in range(rules.MAX_INITIAL_MEMBERS + 1))},
+        {"memberlist": ";;".join(f"u{index}" for index in range(rules.MAX_INITIAL_MEMBERS + 1))},
     ],
 )
 def test_values_the_documented_rules_refuse_are_refused(document: dict, fields: dict) -> None:

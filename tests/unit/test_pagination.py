@@ -10,7 +10,8 @@ from pydantic import TypeAdapter
 from chatgroup.errors import InvalidRequest
 from chatgroup.models import Chatgroup, InboxMessage, Membership
 from chatgroup.pagination import decode_token, encode_token, key_schema
-from chatgroup.schemas import MAX_USER_ID, PageToken
+from chatgroup.rules import MAX_USER_ID
+from chatgroup.schemas import PageToken
 
 MINE = key_schema(Membership.by_user)
 KEY = {"chatgroup_id": {"S": "g1"}, "user_id": {"S": "alice"}, "joined_at": {"N": "1795563457573"}}

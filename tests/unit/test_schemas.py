@@ -3,17 +3,15 @@
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from chatgroup.rules import MAX_INITIAL_MEMBERS, OverlongInteger, parse_json
 from chatgroup.schemas import (
-    MAX_INITIAL_MEMBERS,
     ChatgroupChanges,
     CreateChatgroupRequest,
     InboxCreateRequest,
     InvitationMessageRequest,
     LeaveRequest,
-    OverlongInteger,
     PutRequest,
     UpdateRequest,
-    parse_json,
 )
 
 

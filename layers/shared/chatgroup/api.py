@@ -19,9 +19,10 @@ from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from pynamodb.exceptions import PynamoDBException
 
-from chatgroup.errors import ChatgroupError, Forbidden, InvalidRequest, NotAuthenticated
+from chatgroup.errors import ChatgroupError, InvalidRequest
 from chatgroup.observability import logger, metrics, tracer
-from chatgroup.schemas import USER_ID_RULE, ErrorResponse, GatewayError, is_user_id, parse_json
+from chatgroup.rules import parse_json
+from chatgroup.schemas import ErrorResponse, GatewayError
 
 
 def create_app() -> APIGatewayRestResolver:
@@ -146,28 +147,6 @@ def responses(
     if HTTPStatus.TOO_MANY_REQUESTS in documented:
         documented[HTTPStatus.TOO_MANY_REQUESTS]["headers"] = {"Retry-After": _RETRY_AFTER}
     return documented
-
-
-def caller_id(event: APIGatewayProxyEvent) -> str:
-    """The signed-in user: the Cognito username in the authorizer's claims (ID or access token)."""
-    claims = event.request_context.authorizer.claims or {}
-    username = claims.get("cognito:username") or claims.get("username")
-    if not isinstance(username, str) or not username:
-        raise NotAuthenticated("Sign in: the request carries no Cognito user.")
-    if not is_user_id(username):
-        raise Forbidden(f"Your account name {username!r} cannot use chatgroups: {USER_ID_RULE}.")
-    return username
-
-
-def websocket_caller(event: dict[str, Any]) -> str:
-    """The user a WebSocket connection belongs to: the principal our $connect authorizer returned."""
-    authorizer = event.get("requestContext", {}).get("authorizer") or {}
-    username = authorizer.get("principalId")
-    if not isinstance(username, str) or not username:
-        raise NotAuthenticated("The connection carries no authorized user.")
-    if not is_user_id(username):
-        raise Forbidden(f"Your account name {username!r} cannot use chatgroups: {USER_ID_RULE}.")
-    return username
 
 
 def _fail(status: HTTPStatus, reason: str, headers: dict[str, str] | None = None) -> Response[str]:

@@ -20,11 +20,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chatgroup.clients import create_client
 from chatgroup.connections import connections_of, remove_stale
+from chatgroup.items import DISMISSED, REMOVALS, item_view
 from chatgroup.models import Membership, TimelineItem
 from chatgroup.observability import count, logger
 from chatgroup.settings import get_settings
 from chatgroup.streams import Record
-from chatgroup.timeline import DISMISSED, REMOVALS, item_view
 
 if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
@@ -129,7 +129,7 @@ def _frames(records: list[Record], cutoff: float) -> list[Frame]:
                 frames.append(Frame(_json(revoked), index))
             break
         if item.notice != DISMISSED:
-            pending.append((index, item_view(item).model_dump(mode="json")))
+            pending.append((index, item_view(item)))
     return frames + _packed(pending)
 
 

@@ -16,13 +16,14 @@ from chatgroup.db import Transaction, conditional
 from chatgroup.discovery import chatgroup_view
 from chatgroup.errors import Conflict, Forbidden, InvalidRequest, ServiceUnavailable, TimelineMoved
 from chatgroup.inbox import remove_pending
+from chatgroup.items import DISMISSED
 from chatgroup.models import Chatgroup, InboxMessage, Membership, is_pending, subject_of
 from chatgroup.notices import inbox_notice
 from chatgroup.observability import count, logger
 from chatgroup.queues import create_group_queue, delete_group_queue
 from chatgroup.quotas import give_back_group_slot, require_group_slot, take_group_slot
 from chatgroup.schemas import ChatgroupChanges, ChatgroupView, CreateChatgroupRequest
-from chatgroup.timeline import DISMISSED, add_notice, last_seq, on_fresh_timeline, seq_unchanged, timeline_actions
+from chatgroup.timeline import add_notice, last_seq, on_fresh_timeline, seq_unchanged, timeline_actions
 
 _TRANSACTION_ITEMS = 100
 _FIRST_MEMBERS = _TRANSACTION_ITEMS - 2

@@ -19,7 +19,7 @@ from pynamodb.indexes import Index
 from pynamodb.models import Model
 
 from chatgroup.errors import InvalidRequest
-from chatgroup.schemas import has_lone_surrogate
+from chatgroup.rules import has_lone_surrogate
 
 _INVALID = "next_token is not valid for this query; start again without it."
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,37})")

@@ -20,9 +20,10 @@ from chatgroup.access import is_live, load_group, refusal_of
 from chatgroup.clock import iso, now_ms
 from chatgroup.db import Transaction
 from chatgroup.errors import Forbidden, InvalidRequest, TimelineMoved, TooManyRequests
+from chatgroup.items import item_view
 from chatgroup.models import Chatgroup, Membership, SendRate, TimelineItem
 from chatgroup.observability import count
-from chatgroup.schemas import MessageItem, MessagesPage, NoticeItem, SentMessage, TimelineView
+from chatgroup.schemas import MessagesPage, SentMessage
 from chatgroup.settings import get_settings
 
 ATTEMPTS = 24
@@ -30,9 +31,6 @@ ATTEMPTS = 24
 to one group needs up to n rounds (20 accepts racing a dismissal took more than 8 on a busy machine)."""
 MAX_BACKOFF_SECONDS = 0.05
 """The jittered pause between tries grows to this and no further, so 24 tries stay well inside a Lambda timeout."""
-REMOVALS = ("left", "kicked", "banned")
-"""Notices after which their `user` no longer receives the group's items."""
-DISMISSED = "dismissed"
 
 
 def last_seq(group: Chatgroup) -> int:
@@ -176,7 +174,7 @@ def list_messages(
         items = _query(chatgroup_id, None, forward=False, limit=limit)
     has_more = len(items) > limit
     page = sorted(items[:limit], key=lambda item: item.seq)
-    return MessagesPage(messages=[item_view(item) for item in page], has_more=has_more)
+    return MessagesPage.model_validate({"messages": [item_view(item) for item in page], "has_more": has_more})
 
 
 def _query(chatgroup_id: str, condition: Condition | None, *, forward: bool, limit: int) -> list[TimelineItem]:
@@ -198,37 +196,3 @@ def require_member(chatgroup_id: str, user: str) -> None:
         Membership.get(chatgroup_id, user, consistent_read=True, attributes_to_get=["user_id"])
     except Membership.DoesNotExist:
         raise Forbidden("Only members of the chatgroup may read its messages.") from None
-
-
-def item_view(item: TimelineItem) -> TimelineView:
-    """A timeline item as clients see it, over REST and in WebSocket frames."""
-    if item.type == "message":
-        return MessageItem(
-            seq=item.seq,
-            message_id=item.message_id,
-            chatgroup_id=item.chatgroup_id,
-            sender=item.sender or "",
-            text=item.text or "",
-            created_at=iso(item.created_at),
-        )
-    return NoticeItem(
-        seq=item.seq,
-        message_id=item.message_id,
-        chatgroup_id=item.chatgroup_id,
-        notice=item.notice or "",
-        user=item.user or "",
-        by=item.by or "",
-        created_at=iso(item.created_at),
-        changes=item.changes,
-    )
-
-
-def purge_timeline(chatgroup_id: str) -> None:
-    """Delete every item of a dismissed group's timeline: a Query of keys, BatchWriteItem 25 at a time.
-
-    Run in the background on the dismissal notice; deleting what is already gone is harmless, so
-    a retried purge finishes the job.
-    """
-    with TimelineItem.batch_write() as batch:
-        for item in TimelineItem.query(chatgroup_id, attributes_to_get=["chatgroup_id", "seq"], consistent_read=True):
-            batch.delete(item)

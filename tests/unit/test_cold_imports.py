@@ -1,0 +1,67 @@
+"""The functions that serve no REST route load neither pydantic nor Powertools' REST event handler.
+
+Those two are what a REST function pays for its validation and routing (bench/floor, 0.25x and more of
+a cold start); the WebSocket and stream functions and the sign-up trigger need neither, and keep their
+cold start within the target only without them (docs/decisions/1401-cold-start-and-snapstart.md).
+Each check imports handlers as Lambda does, in a fresh interpreter with the template's environment.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+from devstack.plumbing import functions_environment
+from devstack.template import ROOT, FunctionSpec, functions, load_template
+
+REST_ONLY = ("pydantic", "aws_lambda_powertools.event_handler")
+
+SCRIPT = """
+import importlib.util, json, sys
+loaded = {}
+for name, path in json.loads(sys.argv[1]).items():
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    loaded[name] = sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)
+print(json.dumps(loaded))
+"""
+
+
+def rest_only_modules_loaded(specs: list[FunctionSpec]) -> dict[str, list[str]]:
+    """Per function, imported one after the other in one interpreter: which REST-only modules are loaded by then."""
+    environment = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT / "layers" / "shared"), "AWS_REGION": "us-east-1"}
+    paths = {spec.logical_id: str(spec.code_uri / (spec.handler.rsplit(".", 1)[0] + ".py")) for spec in specs}
+    done = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", SCRIPT, json.dumps(paths), json.dumps(REST_ONLY)],
+        env=environment | functions_environment(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_no_function_without_a_rest_route_loads_pydantic_or_the_rest_event_handler() -> None:
+    # Given every function of the template that serves no REST route
+    others = [spec for spec in functions(load_template()).values() if not spec.routes]
+    assert len(others) >= 8
+
+    # When their handlers are imported
+    loaded = rest_only_modules_loaded(others)
+
+    # Then none has loaded pydantic or the REST event handler
+    assert loaded == {spec.logical_id: [] for spec in others}
+
+
+def test_a_rest_function_loads_both_so_the_check_above_can_see_them() -> None:
+    # Given a REST function
+    get_chatgroup = functions(load_template())["GetChatgroupFunction"]
+
+    # When its handler is imported
+    loaded = rest_only_modules_loaded([get_chatgroup])
+
+    # Then both REST-only modules are loaded
+    assert loaded == {"GetChatgroupFunction": sorted(REST_ONLY)}
