@@ -78,6 +78,26 @@ def test_the_one_failed_condition_of_a_transaction_raises_that_actions_error(aws
     assert stored("put") == (1 if failing == "put" else None)
 
 
+def test_a_claims_refusal_is_built_from_the_item_found_and_wins_over_other_failed_conditions(aws: None) -> None:
+    # Given a claimed key (joined_at 7), and no item for a check that the same transaction makes
+    Membership(GROUP, "claimed", joined_at=7).save()
+
+    # When a transaction with that failing check, and a claim of the key, is committed
+    transaction = Transaction()
+    transaction.check(Membership, GROUP, "checked", condition=Membership.user_id.exists(), error=refused("check"))
+    transaction.claim(
+        member("claimed"),
+        condition=Membership.user_id.does_not_exist(),
+        taken=lambda found: Refused(f"claimed at {found.joined_at}"),
+    )
+    with pytest.raises(Refused) as raised:
+        transaction.commit()
+
+    # Then the claim's error is raised, told from the item that holds the key, and nothing was written
+    assert str(raised.value) == "claimed at 7"
+    assert stored("claimed") == 7
+
+
 @pytest.fixture
 def sent_tokens(aws: None) -> Iterator[list[str]]:
     """The ClientRequestToken of every TransactWriteItems sent, as the SDK sends it."""

@@ -122,6 +122,23 @@ def test_a_cancelled_transaction_writes_nothing_and_names_the_failed_condition(d
     assert item(dynamodb, "taken") == {"id": {"S": "taken"}}
 
 
+def test_a_cancelled_transaction_returns_the_item_a_put_found_when_the_put_asks_for_it(dynamodb: Any) -> None:
+    # Given two existing items
+    for taken in ("asks", "silent"):
+        dynamodb.put_item(TableName=TABLE, Item={"id": {"S": taken}, "v": {"S": f"old {taken}"}})
+
+    # When a transaction puts both again, one asking for the item found (ALL_OLD), and adds to a counter
+    asks = put("asks", v="new")
+    asks["Put"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    with pytest.raises(ClientError) as refused:
+        dynamodb.transact_write_items(TransactItems=[add_one("counter"), asks, put("silent", v="new")])
+
+    # Then as in DynamoDB: the reason of the put that asked carries the stored item, the others no item
+    reasons = refused.value.response["CancellationReasons"]
+    assert [reason["Code"] for reason in reasons] == ["None", "ConditionalCheckFailed", "ConditionalCheckFailed"]
+    assert [reason.get("Item") for reason in reasons] == [None, {"id": {"S": "asks"}, "v": {"S": "old asks"}}, None]
+
+
 def test_a_stream_reader_keeps_seeing_records_after_a_cancelled_transaction(dynamodb: Any) -> None:
     # Given a stream reader that has seen the first write
     dynamodb.put_item(TableName=TABLE, Item={"id": {"S": "first"}})
