@@ -29,8 +29,7 @@ app = create_app()
         when={
             HTTPStatus.FORBIDDEN: "Only members send messages.",
             HTTPStatus.NOT_FOUND: "No such chatgroup, or an id with characters a path cannot route.",
-            HTTPStatus.CONFLICT: "The client_msg_id was used with another text or its first send is still being "
-            "handled, or the group was too busy (retry).",
+            HTTPStatus.CONFLICT: "The client_msg_id was used with another text, or the group was too busy (retry).",
             HTTPStatus.TOO_MANY_REQUESTS: "The caller sends faster than the rate allows; Retry-After says when "
             "to send again.",
         },
@@ -45,13 +44,7 @@ def send(
         Body(openapi_examples={"hello": {"value": {"text": "Hi all", "client_msg_id": "phone-1-0001"}}}),
     ],
 ) -> SentMessage:
-    caller = caller_id(app.current_event)
-    if request.client_msg_id is not None:
-        # Imported on first use: Powertools idempotency brings boto3 and a client, ~50 ms of cold start.
-        from chatgroup.idempotency import send_message_once
-
-        return send_message_once(caller, chatgroup_id, request.client_msg_id, request.text, app.lambda_context)
-    return send_message(caller, chatgroup_id, request.text)
+    return send_message(caller_id(app.current_event), chatgroup_id, request.text, request.client_msg_id)
 
 
 lambda_handler = lambda_handler_for(app)

@@ -1,9 +1,13 @@
 """The chat routes through their Lambda handlers: each answer and each refusal, with its status."""
 
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from chatgroup.clients import dynamodb
+from chatgroup.models import ClientMessage, SendRate, client_message_key
 from chatgroup.settings import get_settings
 from tests.integration.conftest import Invoke, Reply
 
@@ -124,13 +128,35 @@ def test_bad_page_parameters_are_a_400(invoke: Invoke, query: dict[str, str]) ->
     assert reply.body["reason"].startswith(f"{next(iter(query))}: ")
 
 
-def test_a_retried_client_msg_id_returns_the_first_answer_and_stores_one_message(invoke: Invoke) -> None:
+def texts(invoke: Invoke, chatgroup_id: str, user: str = "bob") -> list[str]:
+    """The texts of the group's messages (notices left out), oldest first."""
+    return [item["text"] for item in read(invoke, chatgroup_id, user).body["messages"] if item["type"] == "message"]
+
+
+def sends_counted() -> int:
+    """Every send the rate has counted, over all users and windows."""
+    return sum(int(window.sends or 0) for window in SendRate.scan(consistent_read=True))
+
+
+def claims() -> int:
+    return sum(1 for _ in ClientMessage.scan(consistent_read=True))
+
+
+def test_a_retried_client_msg_id_returns_the_first_answer_stores_nothing_and_is_not_counted(invoke: Invoke) -> None:
+    # Given bob's message sent under a client_msg_id
     group = create(invoke)
     body = {"text": "only once", "client_msg_id": "phone-1"}
-    first, again = send(invoke, group, body=body), send(invoke, group, body=body)
-    assert (first.status, again.status) == (200, 200)
-    assert again.body == first.body
-    assert [item["text"] for item in read(invoke, group).body["messages"]] == ["only once"]
+    first = send(invoke, group, body=body)
+    assert first.status == 200, first.body
+
+    # When he sends it again, twice
+    again = [send(invoke, group, body=body) for _ in range(2)]
+
+    # Then both get the first answer, one message and one claim are stored, and the rate counted one send
+    assert [(reply.status, reply.body) for reply in again] == [(200, first.body)] * 2
+    assert texts(invoke, group) == ["only once"]
+    assert claims() == 1
+    assert sends_counted() == 1
 
 
 def test_a_client_msg_id_reused_with_other_text_is_a_409(invoke: Invoke) -> None:
@@ -138,8 +164,91 @@ def test_a_client_msg_id_reused_with_other_text_is_a_409(invoke: Invoke) -> None
     assert send(invoke, group, body={"text": "first", "client_msg_id": "phone-2"}).status == 200
     reply = send(invoke, group, body={"text": "second", "client_msg_id": "phone-2"})
     assert reply.status == 409
-    assert "client_msg_id" in reply.body["reason"]
-    assert len(read(invoke, group).body["messages"]) == 1
+    assert reply.body["reason"] == "This client_msg_id was already used with a different text."
+    assert texts(invoke, group) == ["first"]
+
+
+def test_an_expired_client_msg_id_counts_as_unused_though_ttl_has_not_deleted_it(invoke: Invoke) -> None:
+    # Given bob's message under a client_msg_id whose 24 hours ended a second ago (TTL deletes it days later)
+    group = create(invoke)
+    body = {"text": "good morning", "client_msg_id": "phone-3"}
+    first = send(invoke, group, body=body)
+    claim = ClientMessage(client_message_key("bob", group, "phone-3"))
+    claim.update(actions=[ClientMessage.expires_at.set(int(time.time()) - 1)])
+
+    # When he sends the same text under the same id
+    again = send(invoke, group, body=body)
+
+    # Then it is a new message, and the id is remembered anew for it
+    assert again.status == 200, again.body
+    assert (again.body["seq"], again.body["message_id"] != first.body["message_id"]) == (2, True)
+    assert texts(invoke, group) == ["good morning", "good morning"]
+    assert send(invoke, group, body=body).body == again.body
+
+
+def test_a_resend_after_the_sender_left_gets_the_first_answer(invoke: Invoke) -> None:
+    # Given bob's message under a client_msg_id, then bob left the group
+    group = create(invoke)
+    body = {"text": "bye all", "client_msg_id": "phone-4"}
+    first = send(invoke, group, body=body)
+    left = invoke("PutChatgroupFunction", "put_leave", "bob", {"chatgroup_id": group, "who_leave": "bob"})
+    assert left.status == 200, left.body
+
+    # When his phone sends it again
+    again = send(invoke, group, body=body)
+
+    # Then it gets the first answer (the message was stored), and nothing more is stored
+    assert (again.status, again.body) == (200, first.body)
+    assert texts(invoke, group, "alice") == ["bye all"]
+    assert send(invoke, group, body={"text": "new", "client_msg_id": "phone-5"}).status == 403
+
+
+def test_a_resend_to_a_group_dismissed_since_gets_the_first_answer(invoke: Invoke) -> None:
+    # Given bob's message under a client_msg_id, then alice dismissed the group
+    group = create(invoke)
+    body = {"text": "see you", "client_msg_id": "phone-6"}
+    first = send(invoke, group, body=body)
+    dismissed = invoke("DeleteChatgroupFunction", "delete_dismiss", "alice", {"chatgroup_id": group})
+    assert dismissed.status == 200, dismissed.body
+
+    # When his phone sends it again, and another message under another id
+    again, other = send(invoke, group, body=body), send(invoke, group, body={"text": "?", "client_msg_id": "phone-7"})
+
+    # Then the resend gets the first answer (the message was sent), the new message a 404
+    assert (again.status, again.body) == (200, first.body)
+    assert other.status == 404
+
+
+@pytest.fixture
+def dynamodb_calls() -> Iterator[list[str]]:
+    """The DynamoDB operations the handlers call from now on, in order, as the SDK sends them."""
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    events = dynamodb().client.meta.events
+    events.register("before-call.dynamodb", record)
+    yield calls
+    events.unregister("before-call.dynamodb", record)
+
+
+def test_a_send_under_a_client_msg_id_and_its_resend_make_two_aws_calls_each(
+    invoke: Invoke, dynamodb_calls: list[str]
+) -> None:
+    # Given a group
+    group = create(invoke)
+    dynamodb_calls.clear()
+
+    # When bob sends under a client_msg_id, then sends it again
+    body = {"text": "counted", "client_msg_id": "phone-8"}
+    assert send(invoke, group, body=body).status == 200
+    first = list(dynamodb_calls)
+    dynamodb_calls.clear()
+    assert send(invoke, group, body=body).status == 200
+
+    # Then each read the group and sent one transaction: the resend's answer came with its cancellation
+    assert first == dynamodb_calls == ["GetItem", "TransactWriteItems"]
 
 
 def test_the_same_client_msg_id_from_another_sender_or_group_is_another_message(invoke: Invoke) -> None:

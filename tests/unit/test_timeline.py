@@ -13,6 +13,7 @@ from chatgroup.schemas import (
     ChatgroupChanges,
     KickoutRequest,
     LeaveRequest,
+    SentMessage,
 )
 from chatgroup.settings import get_settings
 
@@ -128,6 +129,25 @@ def test_five_members_sending_at_once_get_five_distinct_seqs_without_gaps(new_gr
         sent = list(pool.map(lambda user: timeline.send_message(user, group.chatgroup_id, f"from {user}"), senders))
     assert sorted(message.seq for message in sent) == [1, 2, 3, 4, 5]
     assert sorted(text for _, _, text in stored(group.chatgroup_id)) == sorted(f"from {user}" for user in senders)
+
+
+def test_identical_sends_racing_under_one_client_msg_id_store_one_message_and_get_one_answer(new_group) -> None:
+    # Given bob's phone sending one message four times at once, while alice sends two of her own
+    group = new_group(creator="alice", members=("bob",))
+
+    def send(number: int) -> SentMessage:
+        if number < 4:
+            return timeline.send_message("bob", group.chatgroup_id, "on my way", client_msg_id="phone-1")
+        return timeline.send_message("alice", group.chatgroup_id, f"alice {number}")
+
+    # When they all run at once
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(send, range(6)))
+
+    # Then bob's four sends got one answer, and his message is stored once among alice's two
+    assert len({answer.model_dump_json() for answer in answers[:4]}) == 1
+    assert sorted(text for _, _, text in stored(group.chatgroup_id)) == ["alice 4", "alice 5", "on my way"]
+    assert answers[0].seq in (1, 2, 3)
 
 
 def test_a_send_over_the_rate_is_refused_with_when_to_retry_and_stores_nothing(new_group) -> None:

@@ -270,6 +270,31 @@ class SendRate(_Table):
     expires_at = NumberAttribute(null=True)
 
 
+class ClientMessage(_Table):
+    """A message sent under a client_msg_id: its first answer, kept 24 hours so that a resend gets it back.
+
+    Written in the send's own transaction, so it exists exactly when the message does. The key is
+    `<sender>#<chatgroup_id>#<client_msg_id>`: neither a user id nor a group id holds `#`, so the
+    first two separate the parts, and whatever follows (`#` included) is the client's id. The
+    text is kept as its SHA-256 only, enough to tell a resend from another message.
+    """
+
+    class Meta(_TableMeta):
+        table_name = _settings.client_message_table
+
+    sender_group_msg = UnicodeAttribute(hash_key=True)
+    message_id = UnicodeAttribute()
+    seq = NumberAttribute()
+    created_at = NumberAttribute()
+    text_sha256 = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
+def client_message_key(sender: str, chatgroup_id: str, client_msg_id: str) -> str:
+    """The ClientMessage key of a sender's client_msg_id in a group (see ClientMessage for why it is unambiguous)."""
+    return f"{sender}#{chatgroup_id}#{client_msg_id}"
+
+
 class UserConnections(_Table):
     """A user's open connections: `connections` maps a connection id to when it was opened (epoch ms)."""
 

@@ -20,6 +20,7 @@ class Settings:
     send_rate_table: str
     send_rate_limit: int
     send_rate_window_seconds: int
+    client_message_table: str
     connections_table: str
     max_connections_per_user: int
     websocket_callback_url: str | None
@@ -54,6 +55,7 @@ def get_settings() -> Settings:
         send_rate_table=env["SEND_RATE_TABLE"],
         send_rate_limit=int(env["SEND_RATE_LIMIT"]),
         send_rate_window_seconds=int(env["SEND_RATE_WINDOW_SECONDS"]),
+        client_message_table=env["CLIENT_MESSAGE_TABLE"],
         connections_table=env["CONNECTIONS_TABLE"],
         max_connections_per_user=int(env["MAX_CONNECTIONS_PER_USER"]),
         websocket_callback_url=env.get("WEBSOCKET_CALLBACK_URL"),

@@ -6,6 +6,7 @@ before seq n, and a gap only appears where a write failed. Two writers that read
 n-1 race; the database lets one win and the other retries with a fresh read.
 """
 
+import hashlib
 import math
 import random
 import time
@@ -19,9 +20,9 @@ from pynamodb.expressions.update import Action
 from chatgroup.access import is_live, load_group, refusal_of
 from chatgroup.clock import iso, now_ms
 from chatgroup.db import Transaction
-from chatgroup.errors import Forbidden, InvalidRequest, TimelineMoved, TooManyRequests
+from chatgroup.errors import Conflict, Forbidden, InvalidRequest, NotFound, TimelineMoved, TooManyRequests
 from chatgroup.items import item_view
-from chatgroup.models import Chatgroup, Membership, SendRate, TimelineItem
+from chatgroup.models import Chatgroup, ClientMessage, Membership, SendRate, TimelineItem, client_message_key
 from chatgroup.observability import count
 from chatgroup.schemas import MessagesPage, SentMessage
 from chatgroup.settings import get_settings
@@ -31,6 +32,8 @@ ATTEMPTS = 24
 to one group needs up to n rounds (20 accepts racing a dismissal took more than 8 on a busy machine)."""
 MAX_BACKOFF_SECONDS = 0.05
 """The jittered pause between tries grows to this and no further, so 24 tries stay well inside a Lambda timeout."""
+RESEND_WINDOW_SECONDS = 24 * 3600
+"""How long a client_msg_id is remembered per sender and group: a resend within it gets the first answer."""
 
 
 def last_seq(group: Chatgroup) -> int:
@@ -100,12 +103,28 @@ def on_fresh_timeline[T](attempt: Callable[[], T]) -> T:
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def send_message(caller: str, chatgroup_id: str, text: str) -> SentMessage:
-    """A member's message at the group's next seq, within the caller's send rate."""
-    return on_fresh_timeline(lambda: _send_once(caller, chatgroup_id, text))
+def send_message(caller: str, chatgroup_id: str, text: str, client_msg_id: str | None = None) -> SentMessage:
+    """A member's message at the group's next seq, within the caller's send rate.
+
+    With `client_msg_id` it is retry-safe: the id is claimed in the message's own transaction, so a
+    resend (same sender, group and id, within 24 hours) is cancelled by that claim, stores nothing,
+    counts nothing against the rate and answers what the first send did, told by the cancellation
+    itself, even if the sender has left since; with another text, a 409. A resend to a group
+    dismissed since gets the first answer too (the message was sent), from one read of the claim.
+    """
+    key = None if client_msg_id is None else client_message_key(caller, chatgroup_id, client_msg_id)
+    try:
+        return on_fresh_timeline(lambda: _send_once(caller, chatgroup_id, text, key))
+    except _AlreadySent as resent:
+        return _first_answer(resent.earlier, text)
+    except NotFound:
+        earlier = None if key is None else _live_claim(key)
+        if earlier is None:
+            raise
+        return _first_answer(earlier, text)
 
 
-def _send_once(caller: str, chatgroup_id: str, text: str) -> SentMessage:
+def _send_once(caller: str, chatgroup_id: str, text: str, key: str | None) -> SentMessage:
     group = load_group(chatgroup_id)
     item = TimelineItem(
         chatgroup_id,
@@ -132,9 +151,59 @@ def _send_once(caller: str, chatgroup_id: str, text: str) -> SentMessage:
         error=lambda: refusal_of(chatgroup_id, only_liveness, seen_seq=last_seq(group)),
     )
     _count_send(send, caller, int(item.created_at))
+    if key is not None:
+        _claim(send, key, item, text)
     send.commit()
     count("MessagesSent")
     return SentMessage(message_id=item.message_id, seq=int(item.seq), created_at=iso(item.created_at))
+
+
+class _AlreadySent(Exception):
+    """A send cancelled by its client_msg_id's claim: `earlier` holds the answer of the message sent under it."""
+
+    def __init__(self, earlier: ClientMessage) -> None:
+        super().__init__(earlier.sender_group_msg)
+        self.earlier = earlier
+
+
+def _claim(change: Transaction, key: str, item: TimelineItem, text: str) -> None:
+    """Remember the message's answer under its client_msg_id, unless an unexpired claim holds the id.
+
+    TTL deletes an expired claim only eventually (within days), so the condition treats it as absent.
+    """
+    now = int(item.created_at) // 1000
+    change.claim(
+        ClientMessage(
+            key,
+            message_id=item.message_id,
+            seq=item.seq,
+            created_at=item.created_at,
+            text_sha256=_sha256(text),
+            expires_at=now + RESEND_WINDOW_SECONDS,
+        ),
+        condition=ClientMessage.sender_group_msg.does_not_exist() | (ClientMessage.expires_at <= now),
+        taken=_AlreadySent,
+    )
+
+
+def _live_claim(key: str) -> ClientMessage | None:
+    """The unexpired claim under `key`, read only when the group is gone: then no transaction is sent to tell it."""
+    try:
+        earlier = ClientMessage.get(key, consistent_read=True)
+    except ClientMessage.DoesNotExist:
+        return None
+    return earlier if earlier.expires_at > now_ms() // 1000 else None
+
+
+def _first_answer(earlier: ClientMessage, text: str) -> SentMessage:
+    """What the first send under a client_msg_id answered, for a resend of its text; another text is a 409."""
+    if earlier.text_sha256 != _sha256(text):
+        raise Conflict("This client_msg_id was already used with a different text.")
+    return SentMessage(message_id=earlier.message_id, seq=int(earlier.seq), created_at=iso(earlier.created_at))
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def only_liveness(group: Chatgroup) -> None:
