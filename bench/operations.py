@@ -22,6 +22,7 @@ INBOX_CREATE = "/api/v1/inbox/create"
 INBOX_GET = "/api/v1/inbox/get"
 MINE = "/api/v1/chatgroup/mine"
 BY_EVENT = "/api/v1/chatgroup/list"
+MESSAGES = "/api/v1/chatgroup/{chatgroup_id}/messages"
 EVENT_ID = "bench-event"
 
 
@@ -88,6 +89,16 @@ MINIMUMS: dict[str, Minimum] = {
         "read the group (its timeline's seq); the conditional update (creator, live, capacity not below the "
         "members, seq unchanged) and the timeline notice in one transaction (the notifier sends it to the "
         "queue from the stream)",
+    ),
+    "send": Minimum(
+        ("dynamodb.GetItem", "dynamodb.TransactWriteItems"),
+        "read the group (its seq); the message at the next seq, the seq's move, the sender's membership check, "
+        "the send-rate count and the client_msg_id's claim in one transaction",
+    ),
+    "send, resent client_msg_id": Minimum(
+        ("dynamodb.GetItem", "dynamodb.TransactWriteItems"),
+        "as send: the claim refuses the transaction and returns the first send's answer with the cancellation "
+        "(ReturnValuesOnConditionCheckFailure), so nothing is read to answer",
     ),
     "inbox list": Minimum(("dynamodb.Query",), "one page of the caller's inbox"),
     "list mine": Minimum(
@@ -181,7 +192,8 @@ class _Flow:
 
 def run_flow(api: Api, recorder: Recorder) -> list[OperationResult]:
     """alice creates a group with bob; carol applies and is accepted, dave is denied; bob invites erin, who
-    accepts; the inbox is listed; carol leaves, bob is kicked out, the group is updated, then dismissed."""
+    accepts; the inbox is listed; carol leaves, bob is kicked out, the group is updated, erin sends a message
+    and resends it, then the group is dismissed."""
     flow = _Flow(api, recorder)
     ok = api.ok
     body = {"name": "Bench crew", "capacity": 10, "memberlist": "bob", "eventid": EVENT_ID}
@@ -210,6 +222,11 @@ def run_flow(api: Api, recorder: Recorder) -> list[OperationResult]:
     flow.step("kickout", lambda: ok("DELETE", DELETE, "alice", kick))
     update = {"type": "update", "chatgroup_id": group, "attrs": {"name": "Back row crew", "capacity": 12}}
     flow.step("update", lambda: ok("PUT", PUT, "alice", update))
+    message = {"text": "See you at the front!", "client_msg_id": "bench-1"}
+    messages = MESSAGES.format(chatgroup_id=group)
+    if api.has_route("POST", MESSAGES):
+        flow.step("send", lambda: ok("POST", messages, "erin", message))
+        flow.step("send, resent client_msg_id", lambda: ok("POST", messages, "erin", message))
     ok("POST", INBOX_CREATE, "frank", apply)
     dismiss = {"type": "dismiss", "chatgroup_id": group, "creator_id": "alice"}
     flow.step("dismiss", lambda: ok("DELETE", DELETE, "alice", dismiss))

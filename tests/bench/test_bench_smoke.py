@@ -41,6 +41,8 @@ CALLS = {
     "leave": ["dynamodb.GetItem", "dynamodb.TransactWriteItems"],
     "kickout": ["dynamodb.GetItem", "dynamodb.GetItem", "dynamodb.TransactWriteItems"],
     "update": ["dynamodb.GetItem", "dynamodb.TransactWriteItems"],
+    "send": ["dynamodb.GetItem", "dynamodb.TransactWriteItems"],
+    "send, resent client_msg_id": ["dynamodb.GetItem", "dynamodb.TransactWriteItems"],
     "dismiss": [
         "dynamodb.GetItem",
         "dynamodb.Query",
