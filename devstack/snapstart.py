@@ -44,6 +44,8 @@ class Restored:
     """HTTP connections the DynamoDB client keeps from before the snapshot: must be none."""
     models_to_build: list[str]
     """Request and response models not built yet, which a first request would build: none with SnapStart."""
+    pydantic_loaded: bool
+    """Whether the snapshot holds pydantic: a function that serves no REST route never needs it."""
 
 
 def run_hooks(registry: list[tuple[Any, tuple[Any, ...], dict[str, Any]]]) -> None:
@@ -78,10 +80,10 @@ def restore(run_restore_hooks: bool) -> Restored:
     pools = session._manager.pools
     keys = pools.keys()  # urllib3's container refuses plain iteration
     pooled = sum(connection is not None for key in keys for connection in pools[key].pool.queue)
-    from chatgroup.schemas import Schema
-
-    unbuilt = [model.__name__ for model in Schema.__subclasses__() if not model.__pydantic_complete__]
-    return Restored([random.random() for _ in range(3)], uuid.uuid4().hex, pooled, unbuilt)
+    schemas = sys.modules.get("chatgroup.schemas")
+    models = schemas.Schema.__subclasses__() if schemas is not None else []
+    unbuilt = [model.__name__ for model in models if not model.__pydantic_complete__]
+    return Restored([random.random() for _ in range(3)], uuid.uuid4().hex, pooled, unbuilt, "pydantic" in sys.modules)
 
 
 def emulate(logical_id: str, endpoint_url: str, restores: int, run_restore_hooks: bool = True) -> list[Restored]:

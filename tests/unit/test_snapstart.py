@@ -61,3 +61,13 @@ def test_the_snapshot_holds_every_request_and_response_model_built(moto_server: 
 
     # Then no model is left for its first request to build
     assert [environment["models_to_build"] for environment in restored] == [[], []]
+    assert [environment["pydantic_loaded"] for environment in restored] == [True, True]
+
+
+def test_a_function_without_a_rest_route_keeps_pydantic_out_of_its_snapshot(moto_server: str) -> None:
+    # Given a snapshot of a stream function, which validates no request
+    # When an environment is restored from it
+    restored = restore_twice("FanOutFunction", moto_server)
+
+    # Then pydantic was never loaded, not even to build models for the snapshot
+    assert [environment["pydantic_loaded"] for environment in restored] == [False, False]

@@ -5,8 +5,8 @@ runs the before-snapshot hooks, snapshots the memory, and starts every new execu
 that version from a copy of it. Whatever init left in memory is then shared by all of them.
 
 Before the snapshot, what is safe to share and would otherwise be paid by a first request: the
-DynamoDB client (its service model and endpoint rules loaded; no connection is opened) and every
-request and response model built (they are deferred until first use otherwise). Imports are done by
+DynamoDB client (its service model and endpoint rules loaded; no connection is opened) and, in a REST
+function, every request and response model built (they are deferred until first use otherwise). Imports are done by
 the handler's module, which Lambda imports first.
 
 After each restore, what must differ per environment: `random` is reseeded (its state came from the
@@ -22,6 +22,7 @@ outside Lambda (where nothing ever runs them).
 """
 
 import random
+import sys
 
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
@@ -29,12 +30,13 @@ from snapshot_restore_py import register_after_restore, register_before_snapshot
 @register_before_snapshot
 def prepare_snapshot() -> None:
     """Build, once per published version, what would otherwise be built by each environment's first request."""
-    # Imported here: a function that never uses DynamoDB or the schemas pays for them only in its snapshot.
     from chatgroup.clients import dynamodb_client
-    from chatgroup.schemas import build_models
 
     dynamodb_client()
-    build_models()
+    # Only a REST function has loaded the schemas: the others keep pydantic out of their snapshot too.
+    schemas = sys.modules.get("chatgroup.schemas")
+    if schemas is not None:
+        schemas.build_models()
 
 
 @register_after_restore
