@@ -402,6 +402,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before", type=Path, help="a copy of the code base to run interleaved as '(before)'")
     parser.add_argument("--json", type=Path, help="also write the part's results here")
     args = parser.parse_args(argv)
+    only = [name for name in args.only.split(",") if name]
+    unknown = sorted(set(only) - set(functions(load_template())))
+    if unknown:
+        parser.error(
+            f"--only names no function of template.yaml: {', '.join(unknown)} (logical ids, e.g. GetChatgroupFunction)"
+        )
     stack.use_layer()
     with plumbing.embedded_aws() as endpoint:
         stack.point_process_at(endpoint)
@@ -410,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
             args.rounds,
             args.breakdown_runs,
             endpoint,
-            [n for n in args.only.split(",") if n],
+            only,
             args.before,
         )
     if args.json:

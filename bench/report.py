@@ -56,9 +56,11 @@ def cold_start(part: dict[str, Any], reference: dict[str, Any] | None) -> str:
         rows.append(cells)
     intro = (
         f"Python {part['python']} ({part['interpreter']}), {part['rounds']} interleaved runs per target; "
-        f"measure: {part['measure']}. The two *floors* are a REST function with Powertools' event handler, "
+        f"measure: {part['measure']}. The two floors are a REST function with Powertools' event handler, "
         "Logger, Tracer and Metrics and no code of ours (bench/floor), without and with the event handler's "
-        "validation; a REST function's *ratio to the validated floor* is what its own code costs."
+        "validation; a REST function's ratio to the validated floor is what it adds to it (PynamoDB, our layer "
+        "and models, its request's other AWS calls). Like our functions, the floors import botocore without "
+        "boto3, which the baseline pays for."
     )
     if reference:
         intro += f" *Before*: {reference.get('label', 'previous results.json')}."

@@ -1,6 +1,6 @@
 """Cognito PreSignUp trigger: refuse a username that breaks the user-id rule before the account exists.
 
-Such an account could sign in but use no route (`chatgroup.api.caller_id` answers 403), so it is
+Such an account could sign in but use no route (`chatgroup.callers.caller_id` answers 403), so it is
 better never made. Cognito shows the refusal to the signing-up client as
 `PreSignUp failed with error <reason>.` (UserLambdaValidationException). It runs for self sign-up,
 AdminCreateUser and federated sign-ins alike. The embedded Cognito of `make run` stores the trigger

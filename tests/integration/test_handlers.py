@@ -543,6 +543,19 @@ def test_json_that_python_cannot_read_as_is_is_400(invoke: Invoke, body: str, re
     refused_changing_nothing(invoke, reason, "CreateChatgroupFunction", "create_chatgroup", "alice", body)
 
 
+@pytest.mark.parametrize(
+    "body",
+    ['[{"name": "first", "capacity": 3}, {"name": "second", "capacity": 3}]', '"Friday crew"', "3", "null"],
+    ids=["array of two objects", "string", "number", "null"],
+)
+def test_a_body_that_is_not_one_json_object_is_400(invoke: Invoke, body: str) -> None:
+    # Given a body that JSON allows but that is not one object: a proxy could read two requests in an array
+    # When it is sent, Then it is refused whole and nothing is created from any element of it
+    refused_changing_nothing(
+        invoke, "must be a JSON object", "CreateChatgroupFunction", "create_chatgroup", "alice", body
+    )
+
+
 def test_an_unknown_field_holding_a_4400_digit_integer_is_ignored(invoke: Invoke) -> None:
     # When a body holds, beside what create reads, an extra property the document allows: a 4400-digit integer
     body = '{"name": "x", "capacity": 3, "z": ' + "1" * 4400 + "}"

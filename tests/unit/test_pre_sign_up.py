@@ -3,7 +3,7 @@
 The events are Cognito's own shapes (self sign-up, AdminCreateUser, a federated first sign-in).
 Unproven locally: the embedded Cognito (moto) stores the user pool's triggers but never runs them,
 so that a real sign-up of `mallory;alice` is refused end to end is only true of AWS, and untested
-here; the caller-side 403 for such an account (`chatgroup.api.caller_id`) is tested over HTTP.
+here; the caller-side 403 for such an account (`chatgroup.callers.caller_id`) is tested over HTTP.
 """
 
 import copy

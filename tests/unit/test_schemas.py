@@ -11,6 +11,7 @@ from chatgroup.schemas import (
     InvitationMessageRequest,
     LeaveRequest,
     PutRequest,
+    SendMessageRequest,
     UpdateRequest,
 )
 
@@ -280,6 +281,11 @@ def test_a_lone_surrogate_is_refused_wherever_text_is_stored(fields: dict[str, o
 def test_a_lone_surrogate_in_an_inbox_message_is_refused(body: dict[str, str]) -> None:
     with pytest.raises(ValidationError, match="lone UTF-16 surrogate"):
         TypeAdapter(InboxCreateRequest).validate_python(body)
+
+
+def test_a_lone_surrogate_in_a_chat_message_is_refused_for_what_it_is() -> None:
+    with pytest.raises(ValidationError, match="lone UTF-16 surrogate"):
+        SendMessageRequest.model_validate({"text": LONE})
 
 
 def test_a_json_escaped_surrogate_pair_is_text() -> None:

@@ -51,13 +51,18 @@ def _read_json_body(body: str) -> Any:
 
     Powertools runs its request validation before any middleware, so this is where a JSON body is
     measured, before it is parsed: a 9 MiB body is refused without being read. Then it is parsed
-    so that every document JSON allows, however deep or long its numbers, is data or bad input.
+    so that every document JSON allows, however deep or long its numbers, is data or bad input, and
+    anything but an object is refused.
     """
     _refuse_oversized(body)
     try:
-        return parse_json(body)
+        data = parse_json(body)
     except ValueError as error:
         raise InvalidRequest(f"The request body {error}.") from None
+    # Every request body is one object; Powertools would read an array's first element as the body.
+    if not isinstance(data, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    return data
 
 
 def _limit_body_size(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:

@@ -98,7 +98,8 @@ def _text(value: str) -> str:
 def _message_text(value: str) -> str:
     if not 1 <= len(value) <= MAX_MESSAGE_CODE_POINTS:
         raise ValueError(f"a message is 1 to {MAX_MESSAGE_CODE_POINTS} characters")
-    if not fullmatch(MESSAGE_TEXT_PATTERN, value) or has_lone_surrogate(value):
+    _well_formed(value)
+    if not fullmatch(MESSAGE_TEXT_PATTERN, value):
         raise ValueError("a message may hold no control characters other than newline and tab")
     return value
 
@@ -230,7 +231,10 @@ ClientMessageId = Annotated[
     str,
     AfterValidator(_visible_ascii(64)),
     _documented(VISIBLE_ASCII_PATTERN, 64, 1),
-    Field(description="the client's id of this message (visible ASCII): a resend with the same text is stored once"),
+    Field(
+        description="the client's id of this message (visible ASCII), remembered 24 hours per sender and group: "
+        "a resend with the same text gets the first answer and stores nothing; with another text, a 409"
+    ),
 ]
 Seq = Annotated[
     int, Field(ge=0, le=2**53, description="a seq of the group's timeline"), BeforeValidator(_decimal_digits)
