@@ -13,6 +13,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from aws_lambda_powertools import Metrics
+
 from devstack.aws_calls import log_calls_if_asked, running_as
 from devstack.template import FunctionSpec, UnsupportedTemplate, resolve
 
@@ -131,6 +133,15 @@ _ONE_EVENT_AT_A_TIME = threading.Lock()
 stack, which runs every function in one process, handles one event at a time across all of them."""
 
 
+def _drop_metrics() -> None:
+    """Empty the invocation's metrics, as Lambda's flush at the end of each invocation does.
+
+    The local stack turns Powertools' metrics off (POWERTOOLS_METRICS_DISABLED), and then its flush
+    keeps them; the set, shared by every Metrics of the process, grew across invocations until
+    Powertools printed it anyway, at 100 values of one metric, to the stack's output."""
+    Metrics().clear_metrics()
+
+
 @dataclass
 class LocalFunction:
     """A loaded function, invoked like one warm execution environment (see `_ONE_EVENT_AT_A_TIME`)."""
@@ -143,7 +154,10 @@ class LocalFunction:
 
     def invoke(self, event: dict[str, Any]) -> Any:
         with _ONE_EVENT_AT_A_TIME:
-            return self.handler(event, self.context())
+            try:
+                return self.handler(event, self.context())
+            finally:
+                _drop_metrics()
 
     def context(self) -> LambdaContext:
         return LambdaContext(

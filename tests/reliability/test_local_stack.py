@@ -14,6 +14,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
 from chatgroup.api import create_app
 from chatgroup.callers import caller_id
 from devstack.lambda_runtime import LocalFunction, proxy_event
@@ -55,3 +59,27 @@ def test_a_handler_reads_its_own_caller_while_another_function_handles_a_request
 
     # Then it still sees alice as its caller
     assert (answer["statusCode"], json.loads(answer["body"])) == (200, {"caller": "alice"})
+
+
+def test_a_local_function_counts_metrics_per_invocation_and_prints_none_with_metrics_off(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the local stack's setting (metrics off) and a function that counts one metric per request
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    metrics = Metrics(namespace="Local")
+
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
+        metrics.add_metric(name="Sent", unit=MetricUnit.Count, value=1)
+        return {"statusCode": 200}
+
+    spec = FunctionSpec(logical_id="Counting", code_uri=Path(), handler="app.lambda_handler", routes=())
+    function = LocalFunction(spec=spec, handler=handler, timeout_seconds=3, memory_mb=128, arn="local:Counting")
+
+    # When it handles more requests than Powertools keeps values of one metric (100)
+    for _ in range(101):
+        function.invoke({})
+
+    # Then each invocation's metrics went with it, as in Lambda, and none was printed
+    assert metrics.metric_set == {}
+    assert capsys.readouterr().out == ""
