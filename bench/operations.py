@@ -39,8 +39,9 @@ _ACCEPT = Minimum(
     "to the queue from the stream)",
 )
 _REMOVE = (
-    "membership delete and counter update in one transaction ({who} by its condition), with the timeline "
-    "notice that the notifier sends to the queue from the stream"
+    "read the group (its seq, which the removal notice takes); the membership delete, the counter update "
+    "({who} by its condition) and the timeline notice, which the notifier sends to the queue from the stream, "
+    "in one transaction"
 )
 
 MINIMUMS: dict[str, Minimum] = {
@@ -82,8 +83,8 @@ MINIMUMS: dict[str, Minimum] = {
         "needs reading first",
     ),
     "accept invitation": _ACCEPT,
-    "leave": Minimum(("dynamodb.TransactWriteItems",), _REMOVE.format(who="the creator excluded")),
-    "kickout": Minimum(("dynamodb.TransactWriteItems",), _REMOVE.format(who="creator-only")),
+    "leave": Minimum(("dynamodb.GetItem", "dynamodb.TransactWriteItems"), _REMOVE.format(who="the creator excluded")),
+    "kickout": Minimum(("dynamodb.GetItem", "dynamodb.TransactWriteItems"), _REMOVE.format(who="creator-only")),
     "update": Minimum(
         ("dynamodb.GetItem", "dynamodb.TransactWriteItems"),
         "read the group (its timeline's seq); the conditional update (creator, live, capacity not below the "
@@ -107,6 +108,7 @@ MINIMUMS: dict[str, Minimum] = {
     "list event": Minimum(("dynamodb.Query",), "one page of the event's groups (the index projects them whole)"),
     "dismiss": Minimum(
         (
+            "dynamodb.GetItem",
             "dynamodb.Query",
             "dynamodb.TransactWriteItems",
             "dynamodb.Query",
@@ -115,18 +117,19 @@ MINIMUMS: dict[str, Minimum] = {
             "sqs.DeleteQueue",
             "dynamodb.DeleteItem",
         ),
-        "list the members, then mark it dismissed with the timeline notice naming them and give the creator's "
-        "quota slot back (one transaction); list pending messages; the members' removal and their notices (one "
-        "batch per 25 items); the pending messages with their senders' quota slots (one transaction per 100); "
-        "delete the queue, then the group",
+        "read the group (its seq, which the dismissal notice takes) and list the members, then mark it "
+        "dismissed with the timeline notice naming them and give the creator's quota slot back (one "
+        "transaction); list pending messages; the members' removal and their notices (one batch per 25 items); "
+        "the pending messages with their senders' quota slots (one transaction per 100); delete the queue, then "
+        "the group",
     ),
 }
 
 EXTRA_REASONS: dict[str, str] = {
-    "dynamodb.GetItem": "the group is read first (access.load_group) for an early 404/403 and the creator; "
-    "the write's own conditions enforce the rules (refusal_of explains a refusal after the fact). A create "
-    "reads the caller's quota item first, so that a user at the limit is refused before a queue is made; a "
-    "dismissal reads the group again inside its mark",
+    "dynamodb.GetItem": "deny and invite read the group first (access.load_group) for an early 404/403 and the "
+    "creator; the write's own conditions enforce the rules (refusal_of explains a refusal after the fact). A "
+    "create reads the caller's quota item first, so that a user at the limit is refused before a queue is made; "
+    "an accept and a kickout read the pending invitation, whose sender's quota slot goes back with it",
     "dynamodb.Query": "a dismissal lists the members twice: for the mark's notice, and again for the cleanup",
     "dynamodb.BatchGetItem": "a dismissal reads the pending messages' senders, whose quota slots it gives back",
     "dynamodb.BatchWriteItem": "the notices and the members' removal each get their own batch_write, so a "
