@@ -17,20 +17,21 @@ if TYPE_CHECKING:
 def caller_id(event: "APIGatewayProxyEvent") -> str:
     """The signed-in user: the Cognito username in the authorizer's claims (ID or access token)."""
     claims = event.request_context.authorizer.claims or {}
-    username = claims.get("cognito:username") or claims.get("username")
-    if not isinstance(username, str) or not username:
-        raise NotAuthenticated("Sign in: the request carries no Cognito user.")
-    if not is_user_id(username):
-        raise Forbidden(f"Your account name {username!r} cannot use chatgroups: {USER_ID_RULE}.")
-    return username
+    return _user(
+        claims.get("cognito:username") or claims.get("username"), "Sign in: the request carries no Cognito user."
+    )
 
 
 def websocket_caller(event: dict[str, Any]) -> str:
     """The user a WebSocket connection belongs to: the principal our $connect authorizer returned."""
     authorizer = event.get("requestContext", {}).get("authorizer") or {}
-    username = authorizer.get("principalId")
+    return _user(authorizer.get("principalId"), "The connection carries no authorized user.")
+
+
+def _user(username: object, missing: str) -> str:
+    """`username` if it names a user the API serves: none is a 401 saying `missing`, one it refuses a 403."""
     if not isinstance(username, str) or not username:
-        raise NotAuthenticated("The connection carries no authorized user.")
+        raise NotAuthenticated(missing)
     if not is_user_id(username):
         raise Forbidden(f"Your account name {username!r} cannot use chatgroups: {USER_ID_RULE}.")
     return username

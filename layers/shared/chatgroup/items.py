@@ -27,8 +27,17 @@ def item_view(item: TimelineItem) -> dict[str, Any]:
             "text": item.text or "",
             "created_at": created_at,
         }
-    notice = {"type": "notice", **shared, "notice": item.notice or "", "user": item.user or "", "by": item.by or ""}
-    return notice | {"created_at": created_at} | ({"changes": item.changes} if item.changes is not None else {})
+    notice = {
+        "type": "notice",
+        **shared,
+        "notice": item.notice or "",
+        "user": item.user or "",
+        "by": item.by or "",
+        "created_at": created_at,
+    }
+    if item.changes is not None:
+        notice["changes"] = item.changes
+    return notice
 
 
 def purge_timeline(chatgroup_id: str) -> None:

@@ -5,9 +5,9 @@ runs the before-snapshot hooks, snapshots the memory, and starts every new execu
 that version from a copy of it. Whatever init left in memory is then shared by all of them.
 
 Before the snapshot, what is safe to share and would otherwise be paid by a first request: the
-DynamoDB client (its service model and endpoint rules loaded; no connection is opened) and, in a REST
-function, every request and response model built (they are deferred until first use otherwise). Imports are done by
-the handler's module, which Lambda imports first.
+DynamoDB client (its service model and endpoint rules loaded; no connection is opened) and, in a
+REST function, every request and response model built (they are deferred until first use
+otherwise). Imports are done by the handler's module, which Lambda imports first.
 
 After each restore, what must differ per environment: `random` is reseeded (its state came from the
 snapshot, so every restored environment would draw the same retry jitter, in botocore's retries and in
