@@ -5,6 +5,7 @@ import statistics
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -143,35 +144,17 @@ def test_item_size_counts_names_and_values_as_dynamodb_bills_them() -> None:
     assert read_units([3000, 3000], consistent=True, per_item=False) == 2
 
 
-def test_cold_start_times_a_function_and_its_first_request_beside_the_baseline(aws: None, moto_server: str) -> None:
-    python = Path(sys.executable)
-    with firstcall.scenario(moto_server) as scenario:
-        overrides = scenario.environment()
-        targets = [
-            coldstart.baseline_target(overrides),
-            *coldstart.function_targets(only=("GetChatgroupFunction",), overrides=overrides),
-        ]
-        inputs = coldstart.round_inputs(scenario, targets)
+@dataclass(frozen=True)
+class ColdRun:
+    """Two interleaved rounds of the baseline, both floors and GetChatgroup, with each non-baseline's breakdown."""
 
-        summaries = coldstart.summarize(coldstart.sample(python, targets, 2, inputs, warm_up=False))
-        breakdown = coldstart.import_breakdown(python, targets[1], 1, inputs)
-
-    baseline, function = summaries
-    assert [baseline.name, function.name] == ["baseline", "GetChatgroupFunction"]
-    assert all(len(summary.samples_ms) == 2 and min(summary.samples_ms) > 0 for summary in summaries)
-    # The function's ratio is over the baseline of the same run, not over itself or another figure
-    assert function.baseline_ms == statistics.median(baseline.samples_ms)
-    assert function.ratio == statistics.median(function.samples_ms) / statistics.median(baseline.samples_ms)
-    assert function.samples_ms != baseline.samples_ms
-    assert "floor_ratio" not in function.as_dict()
-    assert {"chatgroup + app (ours)", "pydantic", "pynamodb"} <= set(breakdown["by_package_ms"])
-    assert any(entry["importer"].startswith("chatgroup.") for entry in breakdown["our_imports"])
+    samples: coldstart.Samples
+    breakdowns: dict[str, dict[str, Any]]
 
 
-def test_a_rest_function_is_also_timed_against_the_powertools_floor_with_validation(
-    aws: None, moto_server: str
-) -> None:
-    # Given the two floors (Powertools' event handler without and with validation) beside a REST function
+@pytest.fixture(scope="module")
+def cold_run(moto_server: str) -> ColdRun:
+    """One run for the tests below: each cold start costs a fresh interpreter (the scenario resets the AWS)."""
     python = Path(sys.executable)
     with firstcall.scenario(moto_server) as scenario:
         overrides = scenario.environment()
@@ -181,11 +164,33 @@ def test_a_rest_function_is_also_timed_against_the_powertools_floor_with_validat
             *coldstart.function_targets(only=("GetChatgroupFunction",), overrides=overrides),
         ]
         inputs = coldstart.round_inputs(scenario, targets)
-
-        # When they are timed (each child must answer its request with a 200 to count)
+        # Each child must answer its request with a 200 to count
         samples = coldstart.sample(python, targets, 2, inputs, warm_up=False)
-        summaries = {summary.name: summary for summary in coldstart.summarize(samples, rest=["GetChatgroupFunction"])}
-        floors = [coldstart.import_breakdown(python, target, 1, inputs) for target in targets[1:3]]
+        breakdowns = {target.name: coldstart.import_breakdown(python, target, 1, inputs) for target in targets[1:]}
+    return ColdRun(samples, breakdowns)
+
+
+def test_cold_start_times_a_function_and_its_first_request_beside_the_baseline(cold_run: ColdRun) -> None:
+    summaries = {summary.name: summary for summary in coldstart.summarize(cold_run.samples)}
+    breakdown = cold_run.breakdowns["GetChatgroupFunction"]
+
+    baseline, function = summaries["baseline"], summaries["GetChatgroupFunction"]
+    assert all(len(summary.samples_ms) == 2 and min(summary.samples_ms) > 0 for summary in summaries.values())
+    # The function's ratio is over the baseline of the same run, not over itself or another figure
+    assert function.baseline_ms == statistics.median(baseline.samples_ms)
+    assert function.ratio == statistics.median(function.samples_ms) / statistics.median(baseline.samples_ms)
+    assert function.samples_ms != baseline.samples_ms
+    assert "floor_ratio" not in function.as_dict()
+    assert {"chatgroup + app (ours)", "pydantic", "pynamodb"} <= set(breakdown["by_package_ms"])
+    assert any(entry["importer"].startswith("chatgroup.") for entry in breakdown["our_imports"])
+
+
+def test_a_rest_function_is_also_timed_against_the_powertools_floor_with_validation(cold_run: ColdRun) -> None:
+    # Given the two floors (Powertools' event handler without and with validation) timed beside a REST function
+    samples = cold_run.samples
+
+    # When the run is summed up with GetChatgroup named as a REST function
+    summaries = {summary.name: summary for summary in coldstart.summarize(samples, rest=["GetChatgroupFunction"])}
 
     # Then the function's floor ratio is over the validated floor of the same run
     floor = statistics.median(samples.wall_ms[coldstart.FLOOR_VALIDATED])
@@ -193,7 +198,9 @@ def test_a_rest_function_is_also_timed_against_the_powertools_floor_with_validat
     assert function["floor_ratio"] == round(statistics.median(samples.wall_ms["GetChatgroupFunction"]) / floor, 3)
     assert "floor_ratio" not in summaries[coldstart.FLOOR].as_dict()
     # And only the validated floor brings pydantic, and neither runs code of ours
-    unvalidated, validated = (set(breakdown["by_package_ms"]) for breakdown in floors)
+    unvalidated, validated = (
+        set(cold_run.breakdowns[name]["by_package_ms"]) for name in (coldstart.FLOOR, coldstart.FLOOR_VALIDATED)
+    )
     assert "pydantic" in validated
     assert "pydantic" not in unvalidated
     assert "chatgroup + app (ours)" not in validated | unvalidated
