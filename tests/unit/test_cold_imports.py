@@ -1,8 +1,10 @@
-"""The functions that serve no REST route load neither pydantic nor Powertools' REST event handler.
+"""The functions that serve no REST route load neither pydantic, Powertools' REST event handler nor asyncio.
 
-Those two are what a REST function pays for its validation and routing (bench/floor, 0.25x and more of
-a cold start); the WebSocket and stream functions and the sign-up trigger need neither, and keep their
-cold start within the target only without them (docs/decisions/1401-cold-start-and-snapstart.md).
+The first two are what a REST function pays for its validation and routing (bench/floor, 0.25x and more
+of a cold start), and the event handler's package brings asyncio with it. The WebSocket and stream
+functions and the sign-up trigger need none of them, and keep their cold start within the target only
+without them (docs/decisions/1401-cold-start-and-snapstart.md). asyncio is also what wrapt 2 would
+import for the Tracer, which is why the layer pins wrapt 1 (docs/decisions/1403-wrapt-1-in-the-layer.md).
 Each check imports handlers as Lambda does, in a fresh interpreter with the template's environment.
 """
 
@@ -14,7 +16,7 @@ import sys
 from devstack.plumbing import functions_environment
 from devstack.template import ROOT, FunctionSpec, functions, load_template
 
-REST_ONLY = ("pydantic", "aws_lambda_powertools.event_handler")
+REST_ONLY = ("asyncio", "aws_lambda_powertools.event_handler", "pydantic")
 
 SCRIPT = """
 import importlib.util, json, sys
@@ -44,7 +46,7 @@ def rest_only_modules_loaded(specs: list[FunctionSpec]) -> dict[str, list[str]]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def test_no_function_without_a_rest_route_loads_pydantic_or_the_rest_event_handler() -> None:
+def test_no_function_without_a_rest_route_loads_pydantic_the_rest_event_handler_or_asyncio() -> None:
     # Given every function of the template that serves no REST route
     others = [spec for spec in functions(load_template()).values() if not spec.routes]
     assert len(others) >= 8
@@ -52,16 +54,16 @@ def test_no_function_without_a_rest_route_loads_pydantic_or_the_rest_event_handl
     # When their handlers are imported
     loaded = rest_only_modules_loaded(others)
 
-    # Then none has loaded pydantic or the REST event handler
+    # Then none has loaded any of them
     assert loaded == {spec.logical_id: [] for spec in others}
 
 
-def test_a_rest_function_loads_both_so_the_check_above_can_see_them() -> None:
+def test_a_rest_function_loads_all_three_so_the_check_above_can_see_them() -> None:
     # Given a REST function
     get_chatgroup = functions(load_template())["GetChatgroupFunction"]
 
     # When its handler is imported
     loaded = rest_only_modules_loaded([get_chatgroup])
 
-    # Then both REST-only modules are loaded
+    # Then all three are loaded
     assert loaded == {"GetChatgroupFunction": sorted(REST_ONLY)}
