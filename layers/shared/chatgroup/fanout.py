@@ -8,7 +8,6 @@ Delivery is at least once: a retried batch posts again, and clients drop a seq t
 """
 
 import contextvars
-import json
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chatgroup.clients import create_client
 from chatgroup.connections import connections_of, remove_stale
+from chatgroup.frames import frame_text
 from chatgroup.items import DISMISSED, REMOVALS, item_view
 from chatgroup.models import Membership, TimelineItem
 from chatgroup.observability import count, logger
@@ -126,7 +126,7 @@ def _frames(records: list[Record], cutoff: float) -> list[Frame]:
                 frames += _packed(pending)
                 pending = []
                 revoked = {"type": "revoked", "chatgroup_id": item.chatgroup_id, "reason": item.notice}
-                frames.append(Frame(_json(revoked), index))
+                frames.append(Frame(frame_text(revoked).encode(), index))
             break
         if item.notice != DISMISSED:
             pending.append((index, item_view(item)))
@@ -149,13 +149,8 @@ def _packed(items: list[tuple[int, dict[str, Any]]]) -> list[Frame]:
 
 def _frame_of(chunk: list[tuple[int, dict[str, Any]]]) -> bytes:
     if len(chunk) == 1:
-        return _json(chunk[0][1])
-    return _json({"type": "batch", "items": [item for _, item in chunk]})
-
-
-def _json(value: Any) -> bytes:
-    """UTF-8 as is: escaping non-ASCII would make a 4,000-emoji message 48 KB, over the frame limit."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        return frame_text(chunk[0][1]).encode()
+    return frame_text({"type": "batch", "items": [item for _, item in chunk]}).encode()
 
 
 def _post_all(

@@ -155,7 +155,7 @@ def _send_once(caller: str, chatgroup_id: str, text: str, key: str | None) -> Se
         _claim(send, key, item, text)
     send.commit()
     count("MessagesSent")
-    return SentMessage(message_id=item.message_id, seq=int(item.seq), created_at=iso(item.created_at))
+    return _answer(item)
 
 
 class _AlreadySent(Exception):
@@ -199,7 +199,12 @@ def _first_answer(earlier: ClientMessage, text: str) -> SentMessage:
     """What the first send under a client_msg_id answered, for a resend of its text; another text is a 409."""
     if earlier.text_sha256 != _sha256(text):
         raise Conflict("This client_msg_id was already used with a different text.")
-    return SentMessage(message_id=earlier.message_id, seq=int(earlier.seq), created_at=iso(earlier.created_at))
+    return _answer(earlier)
+
+
+def _answer(sent: TimelineItem | ClientMessage) -> SentMessage:
+    """A send's answer, from the message itself or from the claim that remembers it for a resend."""
+    return SentMessage(message_id=sent.message_id, seq=int(sent.seq), created_at=iso(sent.created_at))
 
 
 def _sha256(text: str) -> str:
