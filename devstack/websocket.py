@@ -1,11 +1,14 @@
 """API Gateway's WebSocket API in front of the functions: routes, the $connect authorizer, and @connections.
 
-The routes and authorizer come from template.yaml's AWS::ApiGatewayV2 resources. A handshake
-runs the REQUEST authorizer with the query string (a raised `Unauthorized` is a 401, any other
-failure a 500), then $connect (a non-2xx answer refuses the handshake with that status); each
-frame from a client runs $default, whose body is sent back when the route has a route response;
-a closed socket runs $disconnect. Handlers run in worker threads, never on the socket loop, so
-a handler that posts to @connections cannot block the loop it posts through.
+The routes and authorizer come from template.yaml's AWS::ApiGatewayV2 resources. A valid
+WebSocket upgrade runs the REQUEST authorizer with the query string (a raised `Unauthorized` is a
+401, any other failure a 500), then $connect (a non-2xx answer refuses the handshake with that
+status); any other request (plain HTTP, a bad upgrade) is refused without running either, as in
+AWS. Each frame from a client runs $default, whose body is sent back when the route has a route
+response; a closed socket runs $disconnect, and so does one that $connect accepted but that never
+opened (the client left during the handshake), so no accepted connection outlives its socket.
+Handlers run in worker threads, never on the socket loop, so a handler that posts to
+@connections cannot block the loop it posts through.
 
 The @connections management API (PostToConnection, GetConnection, DeleteConnection) is served
 by the local REST gateway (see `ConnectionsApi`): an unknown connection is a 410 GoneException,
@@ -23,7 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -100,13 +103,20 @@ def _function_of(uri: Any) -> str:
     return found.group(1)
 
 
-@dataclass
-class _Connection:
-    socket: ServerConnection
+@dataclass(frozen=True)
+class _Accepted:
+    """A connection $connect accepted: what its later events' request contexts carry."""
+
+    connection_id: str
     authorizer: dict[str, Any]
     connected_at: int
     source_ip: str
-    last_active_at: int = field(default_factory=lambda: int(time.time() * 1000))
+
+
+@dataclass(frozen=True)
+class _Connection:
+    socket: ServerConnection
+    accepted: _Accepted
 
 
 class WebSocketGateway:
@@ -117,7 +127,8 @@ class WebSocketGateway:
         self.url = f"ws://{host}:{self._listener.getsockname()[1]}"
         self._loop = asyncio.new_event_loop()
         self._connections: dict[str, _Connection] = {}
-        self._pending: dict[int, tuple[str, dict[str, Any], int]] = {}
+        self._pending: dict[int, _Accepted] = {}
+        self._watchers: set[asyncio.Task[None]] = set()
         self._server: Server | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, name="websocket-api", daemon=True)
         self.settings: WebSocketSettings
@@ -130,7 +141,7 @@ class WebSocketGateway:
         self._server = asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result()
 
     async def _serve(self) -> Server:
-        return await serve(self._session, sock=self._listener, process_request=self._handshake, ping_interval=None)
+        return await serve(self._session, sock=self._listener, process_response=self._handshake, ping_interval=None)
 
     def stop(self) -> None:
         if self._thread.is_alive():
@@ -164,8 +175,8 @@ class WebSocketGateway:
         connection = self._connections.get(connection_id)
         if connection is None:
             return None
-        iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(connection.connected_at / 1000))
-        return {"connectedAt": iso, "identity": {"sourceIp": connection.source_ip}, "lastActiveAt": iso}
+        iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(connection.accepted.connected_at / 1000))
+        return {"connectedAt": iso, "identity": {"sourceIp": connection.accepted.source_ip}, "lastActiveAt": iso}
 
     def close(self, connection_id: str) -> bool:
         connection = self._connections.get(connection_id)
@@ -176,7 +187,11 @@ class WebSocketGateway:
 
     # The socket side.
 
-    async def _handshake(self, socket_: ServerConnection, request: Request) -> Response | None:
+    async def _handshake(self, socket_: ServerConnection, request: Request, response: Response) -> Response | None:
+        """The authorizer and $connect, for a valid upgrade only: websockets has answered any other request."""
+        if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
+            logger.info("WS handshake %d (not a WebSocket upgrade)", response.status_code)
+            return None
         query = dict(parse_qsl(urlsplit(request.path).query, keep_blank_values=True))
         connection_id = base64.urlsafe_b64encode(os.urandom(9)).decode() + "="
         source_ip = str(socket_.remote_address[0])
@@ -205,17 +220,31 @@ class WebSocketGateway:
         if not 200 <= code < 300:
             logger.info("WS $connect %d", code)
             return socket_.respond(HTTPStatus(code), f"{HTTPStatus(code).phrase}\n")
-        self._pending[id(socket_)] = (connection_id, authorizer, int(context["connectedAt"]))
+        self._pending[id(socket_)] = _Accepted(connection_id, authorizer, int(context["connectedAt"]), source_ip)
+        watcher = asyncio.get_running_loop().create_task(self._disconnect_unless_opened(socket_))
+        self._watchers.add(watcher)
+        watcher.add_done_callback(self._watchers.discard)
         return None
 
+    async def _disconnect_unless_opened(self, socket_: ServerConnection) -> None:
+        """Once the socket is closed: $disconnect for an accepted connection that never became a session."""
+        await socket_.wait_closed()
+        accepted = self._pending.pop(id(socket_), None)
+        if accepted is not None:
+            await self._disconnect(socket_, accepted)
+
     async def _session(self, socket_: ServerConnection) -> None:
-        connection_id, authorizer, connected_at = self._pending.pop(id(socket_))
-        source_ip = str(socket_.remote_address[0])
-        self._connections[connection_id] = _Connection(socket_, authorizer, connected_at, source_ip)
+        accepted = self._pending.pop(id(socket_), None)
+        if accepted is None:  # closed before it opened: its watcher has run $disconnect
+            return
+        connection_id, authorizer, connected_at = accepted.connection_id, accepted.authorizer, accepted.connected_at
+        self._connections[connection_id] = _Connection(socket_, accepted)
         logger.info("WS connected %s (%s)", connection_id, authorizer.get("principalId", "-"))
         try:
             async for message in socket_:
-                context = self._context("$default", "MESSAGE", connection_id, source_ip, authorizer, connected_at)
+                context = self._context(
+                    "$default", "MESSAGE", connection_id, accepted.source_ip, authorizer, connected_at
+                )
                 body = message if isinstance(message, str) else message.decode(errors="replace")
                 answer = await self._route("$default", {"body": body, "isBase64Encoded": False}, context)
                 if "$default" in self.settings.two_way and isinstance(answer, dict) and answer.get("body"):
@@ -224,10 +253,20 @@ class WebSocketGateway:
             pass
         finally:
             self._connections.pop(connection_id, None)
-            context = self._context("$disconnect", "DISCONNECT", connection_id, source_ip, authorizer, connected_at)
-            context |= {"disconnectStatusCode": socket_.close_code or 1006, "disconnectReason": socket_.close_reason}
-            await self._route("$disconnect", {}, context)
-            logger.info("WS disconnected %s", connection_id)
+            await self._disconnect(socket_, accepted)
+
+    async def _disconnect(self, socket_: ServerConnection, accepted: _Accepted) -> None:
+        context = self._context(
+            "$disconnect",
+            "DISCONNECT",
+            accepted.connection_id,
+            accepted.source_ip,
+            accepted.authorizer,
+            accepted.connected_at,
+        )
+        context |= {"disconnectStatusCode": socket_.close_code or 1006, "disconnectReason": socket_.close_reason}
+        await self._route("$disconnect", {}, context)
+        logger.info("WS disconnected %s", accepted.connection_id)
 
     def _context(
         self,

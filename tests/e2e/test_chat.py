@@ -6,14 +6,17 @@ it through the fan-out function's own boto3 PostToConnection, served by the loca
 
 import base64
 import json
+import socket
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from moto.utilities.utils import load_resource
@@ -257,6 +260,42 @@ def test_a_closed_socket_is_forgotten(stack: StackInfo, bob: User) -> None:
     deadline = time.monotonic() + FRAME_SECONDS
     while _connections(stack, "bob") and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert _connections(stack, "bob") == {}
+
+
+@pytest.mark.local_only  # the local gateway's handshake
+def test_a_request_that_is_no_websocket_upgrade_is_refused_and_stores_no_connection(
+    stack: StackInfo, bob: User
+) -> None:
+    # Given a plain HTTP GET of the WebSocket URL with bob's valid token (a browser tab, a health check)
+    url = f"{stack.websocket_url.replace('ws://', 'http://', 1)}?token={bob.token}"
+
+    # When it is sent
+    answer = requests.get(url, timeout=FRAME_SECONDS)
+
+    # Then it is refused, and neither the authorizer nor $connect has stored a connection of his
+    assert answer.status_code == 426
+    assert _connections(stack, "bob") == {}
+
+
+@pytest.mark.local_only  # the local gateway's handshake
+def test_a_client_that_leaves_during_the_handshake_leaves_no_connection(stack: StackInfo, bob: User) -> None:
+    # Given a valid upgrade request with bob's token, whose client closes its socket before any answer
+    host, port = urlsplit(stack.websocket_url).hostname, urlsplit(stack.websocket_url).port
+    request = (
+        f"GET /?token={bob.token} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+
+    # When it is sent and the client leaves at once
+    with socket.create_connection((host or "", port or 0), timeout=FRAME_SECONDS) as client:
+        client.sendall(request.encode())
+
+    # Then what $connect stored for it (it may run after the client has left) is forgotten again
+    stored, deadline = False, time.monotonic() + FRAME_SECONDS
+    while time.monotonic() < deadline and not (stored and not _connections(stack, "bob")):
+        stored = stored or bool(_connections(stack, "bob"))
+        time.sleep(0.02)
     assert _connections(stack, "bob") == {}
 
 
