@@ -1,7 +1,8 @@
 """`make invoke FUNCTION=<logical id> EVENT=events/<file>.json`: one function, one event, like `sam local invoke`.
 
 If STACK_FILE (default .local/stack.json) describes a running `make run`, the function runs
-against that stack's embedded AWS, so it sees and changes the same data as the API. Otherwise
+against that stack's embedded AWS, so it sees and changes the same data as the API, and the
+WebSocket authorizer accepts that stack's tokens (`make token`). Otherwise
 an embedded AWS with the template's tables is started for the duration of the call.
 The response goes to stdout (or, if the handler raised, Lambda's error document, and the exit
 status is 1); the function's logs and any traceback go to stderr.
@@ -11,17 +12,18 @@ status is 1); the function's logs and any traceback go to stderr.
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from contextlib import ExitStack, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from devstack.aws import create_tables
+from devstack.aws import create_tables, learn_user_pools
 from devstack.code import Code, CodeUnavailable, configure_process, load_functions
 from devstack.plumbing import embedded_aws, local_names
-from devstack.stackfile import StackNotRunning, running_stack, stack_file
-from devstack.template import UnsupportedTemplate, functions, load_template
+from devstack.stackfile import StackInfo, StackNotRunning, local_endpoints, running_stack, stack_file
+from devstack.template import UnsupportedTemplate, api_properties, functions, load_template, resolve
 
 
 class InvokeError(Exception):
@@ -73,9 +75,15 @@ def invoke(logical_id: str, event: dict[str, Any], code: Code) -> Any:
     spec = specs[logical_id]
     code.check(template, [spec])
     with ExitStack() as running:
-        endpoint_url = _aws(template, running)
+        stack = _running_stack()
+        endpoint_url = stack.aws_endpoint_url if stack is not None else _own_aws(template, running)
         refs = local_names(template)
+        if stack is not None:
+            learn_user_pools(stack.aws_endpoint_url, template, refs)
         configure_process([spec], refs, endpoint_url)
+        if stack is not None:  # the stack's pool signs `make token`'s tokens; its gateway serves @connections
+            callback_url = f"{stack.api_url}/{resolve(api_properties(template)['StageName'], refs)}"
+            os.environ.update(local_endpoints(stack.aws_endpoint_url, stack.user_pool_id, callback_url))
         with redirect_stdout(sys.stderr):
             function = load_functions(template, [spec], code)[logical_id]
             try:
@@ -85,17 +93,21 @@ def invoke(logical_id: str, event: dict[str, Any], code: Code) -> Any:
                 raise HandlerRaised({"errorType": type(error).__name__, "errorMessage": str(error)}) from error
 
 
-def _aws(template: dict[str, Any], running: ExitStack) -> str:
-    """The endpoint of a running `make run`, else of an embedded AWS started until `running` closes."""
+def _running_stack() -> StackInfo | None:
+    """The running `make run` that .local/stack.json (or STACK_FILE) describes, if any."""
     path = stack_file()
     try:
         stack = running_stack(path)
     except StackNotRunning as absent:
         if path.exists():
             print(f"Not using {path}: {absent}; this call gets an embedded AWS of its own", file=sys.stderr)
-    else:
-        print(f"Using the running local stack's AWS at {stack.aws_endpoint_url}", file=sys.stderr)
-        return stack.aws_endpoint_url
+        return None
+    print(f"Using the running local stack's AWS at {stack.aws_endpoint_url}", file=sys.stderr)
+    return stack
+
+
+def _own_aws(template: dict[str, Any], running: ExitStack) -> str:
+    """An embedded AWS with the template's tables, until `running` closes."""
     endpoint_url = running.enter_context(embedded_aws())
     create_tables(endpoint_url, template)
     return endpoint_url

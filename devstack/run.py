@@ -37,7 +37,7 @@ from devstack.code import Code, CodeUnavailable, configure_process, load_functio
 from devstack.gateway import ApiSettings, Gateway, GatewayServer, Router
 from devstack.lambda_runtime import LocalFunction
 from devstack.plumbing import can_listen, local_names
-from devstack.stackfile import DEFAULT_STACK_FILE, StackInfo, stack_file
+from devstack.stackfile import DEFAULT_STACK_FILE, StackInfo, local_endpoints, stack_file
 from devstack.streams import StreamDriver, stream_mappings
 from devstack.template import ROOT, UnsupportedTemplate, functions, load_template
 from devstack.web import WebConfig, WebServer
@@ -188,7 +188,7 @@ def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, Lo
     aws.start()
     pool, settings = _provision(aws.endpoint_url, template, refs)
     configure_process(specs.values(), refs, aws.endpoint_url)
-    os.environ.update(_local_endpoints(aws.endpoint_url, pool, f"{api.url}/{settings.stage}"))
+    os.environ.update(local_endpoints(aws.endpoint_url, pool.id, f"{api.url}/{settings.stage}"))
     users = create_users(aws.endpoint_url, pool, DEMO_USERS, password_for(pool.password_policy))
     loaded = load_functions(template, specs.values(), options.code)
     authorizer = CognitoAuthorizer.for_pool(aws.endpoint_url, pool.issuer, pool.id, pool.client_ids.values())
@@ -225,15 +225,6 @@ def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, Lo
         stack.write(options.stack_file)
         running.callback(_remove_if_unchanged, options.stack_file, stack)
     return stack, loaded
-
-
-def _local_endpoints(endpoint_url: str, pool: UserPool, callback_url: str) -> dict[str, str]:
-    """Where, locally, the functions find what the template points at in AWS: the pool's JWKS, the
-    WebSocket API's @connections callback URL (served by the local REST gateway)."""
-    return {
-        "COGNITO_JWKS_URL": f"{endpoint_url}/{pool.id}/.well-known/jwks.json",
-        "WEBSOCKET_CALLBACK_URL": callback_url,
-    }
 
 
 def _provision(endpoint_url: str, template: dict[str, Any], refs: dict[str, str]) -> tuple[UserPool, ApiSettings]:

@@ -80,3 +80,12 @@ def _answers(url: str) -> bool:
             return True
     except OSError:
         return False
+
+
+def local_endpoints(aws_endpoint_url: str, user_pool_id: str, callback_url: str) -> dict[str, str]:
+    """Where, locally, the functions find what the template points at in AWS: the pool's JWKS (in the
+    embedded AWS), the WebSocket API's @connections callback URL (served by the local REST gateway)."""
+    return {
+        "COGNITO_JWKS_URL": f"{aws_endpoint_url}/{user_pool_id}/.well-known/jwks.json",
+        "WEBSOCKET_CALLBACK_URL": callback_url,
+    }

@@ -268,7 +268,7 @@ def test_a_request_that_is_no_websocket_upgrade_is_refused_and_stores_no_connect
     stack: StackInfo, bob: User
 ) -> None:
     # Given a plain HTTP GET of the WebSocket URL with bob's valid token (a browser tab, a health check)
-    url = f"{stack.websocket_url.replace('ws://', 'http://', 1)}?token={bob.token}"
+    url = f"{str(stack.websocket_url).replace('ws://', 'http://', 1)}?token={bob.token}"
 
     # When it is sent
     answer = requests.get(url, timeout=FRAME_SECONDS)
@@ -281,14 +281,15 @@ def test_a_request_that_is_no_websocket_upgrade_is_refused_and_stores_no_connect
 @pytest.mark.local_only  # the local gateway's handshake
 def test_a_client_that_leaves_during_the_handshake_leaves_no_connection(stack: StackInfo, bob: User) -> None:
     # Given a valid upgrade request with bob's token, whose client closes its socket before any answer
-    host, port = urlsplit(stack.websocket_url).hostname, urlsplit(stack.websocket_url).port
+    websocket = urlsplit(str(stack.websocket_url))
+    host, port = str(websocket.hostname), int(websocket.port or 80)
     request = (
         f"GET /?token={bob.token} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
         "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
     )
 
     # When it is sent and the client leaves at once
-    with socket.create_connection((host or "", port or 0), timeout=FRAME_SECONDS) as client:
+    with socket.create_connection((host, port), timeout=FRAME_SECONDS) as client:
         client.sendall(request.encode())
 
     # Then what $connect stored for it (it may run after the client has left) is forgotten again

@@ -60,6 +60,28 @@ def test_invoke_runs_against_the_running_stack(running: StackProcess, alice: Use
     assert json.loads(response["body"])["Name"] == "Invoked"
 
 
+def test_invoke_of_the_websocket_authorizer_allows_a_token_of_the_running_stack(
+    running: StackProcess, bob: User, tmp_path: Path
+) -> None:
+    # Given the shipped $connect authorizer event, with bob's ID token in place of its placeholder (as the README says)
+    event = json.loads((ROOT / "events" / "ws_authorizer.json").read_text())
+    event["queryStringParameters"]["token"] = bob.token
+
+    # When WebSocketAuthorizerFunction is invoked with it
+    result = run_module(
+        "devstack.invoke",
+        "WebSocketAuthorizerFunction",
+        str(write_event(tmp_path, event)),
+        stack_file=running.stack_file,
+    )
+
+    # Then the token was checked against the stack's own user pool, and bob's connection is allowed
+    assert result.returncode == 0, result.stderr
+    policy = json.loads(result.stdout)
+    assert policy["principalId"] == "bob"
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+
+
 def test_invoke_without_a_running_stack_starts_its_own_aws(tmp_path: Path) -> None:
     # Given no running stack, and an event creating a group
     event = proxy_event("POST", "/api/v1/chatgroup/create", claims=CLAIMS, body={"name": "Standalone", "capacity": 2})

@@ -62,7 +62,11 @@ class IdTokenVerifier:
         return username
 
     def _keys_for(self, token: str) -> KeySet:
-        """The pool's keys, downloaded again if the token names a key id we have not seen (a rotation)."""
+        """The pool's keys, downloaded again if the token names a key id we have not seen (a rotation).
+
+        A download that fails (Cognito or the network down) raises rather than refusing the token:
+        the handshake is then a 500, which a client retries, not a 401, which tells it to sign in again.
+        """
         stale = time.monotonic() - self._fetched_at > JWKS_REFRESH_SECONDS
         if self._keys is None or (stale and not self._knows(token)):
             with urllib.request.urlopen(self.jwks_url, timeout=3) as response:  # noqa: S310 - the pool's https URL
