@@ -40,7 +40,7 @@ def invoke(aws: None, handlers: dict[str, Handler]) -> Invoke:
         user: str | None,
         body: dict[str, Any] | str | None = None,
         path_parameters: dict[str, str] | None = None,
-        query: dict[str, str] | None = None,
+        query: dict[str, str | list[str]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> Reply:
         request = json.loads((EVENTS / f"{event}.json").read_text())
@@ -55,9 +55,10 @@ def invoke(aws: None, handlers: dict[str, Handler]) -> Invoke:
         if path_parameters is not None:
             request["pathParameters"] = path_parameters
             request["path"] = request["resource"].format(**path_parameters)
-        if query is not None:
-            request["queryStringParameters"] = query
-            request["multiValueQueryStringParameters"] = {name: [value] for name, value in query.items()}
+        if query is not None:  # a list: the parameter given that many times; API Gateway's single map has the last
+            given = {name: value if isinstance(value, list) else [value] for name, value in query.items()}
+            request["queryStringParameters"] = {name: values[-1] for name, values in given.items()}
+            request["multiValueQueryStringParameters"] = given
         for name, value in (headers or {}).items():
             request["headers"][name] = value
             request["multiValueHeaders"][name] = [value]

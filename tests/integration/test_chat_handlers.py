@@ -23,7 +23,7 @@ def send(invoke: Invoke, chatgroup_id: str, user: str = "bob", body: Any = None)
     return invoke("SendMessageFunction", "send_message", user, body, path_parameters={"chatgroup_id": chatgroup_id})
 
 
-def read(invoke: Invoke, chatgroup_id: str, user: str = "bob", **query: str) -> Reply:
+def read(invoke: Invoke, chatgroup_id: str, user: str = "bob", **query: str | list[str]) -> Reply:
     return invoke(
         "ListMessagesFunction", "list_messages", user, path_parameters={"chatgroup_id": chatgroup_id}, query=query
     )
@@ -126,6 +126,26 @@ def test_bad_page_parameters_are_a_400(invoke: Invoke, query: dict[str, str]) ->
     reply = read(invoke, group, **query)
     assert reply.status == 400
     assert reply.body["reason"].startswith(f"{next(iter(query))}: ")
+
+
+def test_a_page_parameter_given_twice_is_a_400_that_says_so(invoke: Invoke) -> None:
+    # Given a group
+    group = create(invoke)
+
+    # When a read gives `limit` twice
+    reply = read(invoke, group, limit=["2", "3"])
+
+    # Then it is refused, and the reason names the parameter and what is wrong with it
+    assert reply.status == 400
+    assert reply.body["reason"] == "limit: give it once; it was given 2 times."
+
+
+def test_a_send_without_a_body_is_a_400_that_says_the_body_is_missing(invoke: Invoke) -> None:
+    group = create(invoke)
+    reply = send(invoke, group, body="")
+    assert reply.status == 400
+    assert reply.body["reason"] == "The request body is missing: send a JSON object."
+    assert read(invoke, group).body["messages"] == []
 
 
 def texts(invoke: Invoke, chatgroup_id: str, user: str = "bob") -> list[str]:

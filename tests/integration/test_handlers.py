@@ -502,6 +502,28 @@ def test_a_body_that_is_not_declared_json_is_400(invoke: Invoke) -> None:
     assert "Content-Type: application/json" in reply.body["reason"]
 
 
+def _multipart(**fields: str) -> str:
+    """A multipart/form-data body with boundary XX."""
+    part = '--XX\r\nContent-Disposition: form-data; name="{}"\r\n\r\n{}\r\n'
+    return "".join(part.format(name, value) for name, value in fields.items()) + "--XX--\r\n"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded", "name=Crew&capacity=3"),
+        ("multipart/form-data; boundary=XX", _multipart(name="Crew", capacity="3")),
+    ],
+    ids=["form data (curl -d without a Content-Type)", "multipart"],
+)
+def test_a_body_sent_as_form_data_is_400_asking_for_json_though_its_fields_are_valid(
+    invoke: Invoke, content_type: str, body: str
+) -> None:
+    refused_changing_nothing(
+        invoke, "Send the request body as JSON", *CREATE_AS_ALICE, body, headers={"Content-Type": content_type}
+    )
+
+
 def test_a_multipart_body_without_a_boundary_is_400(invoke: Invoke) -> None:
     headers = {"Content-Type": "multipart/form-data"}
     reply = invoke("CreateChatgroupFunction", "create_chatgroup", "alice", headers=headers)
@@ -756,10 +778,7 @@ def test_a_body_of_64_kib_of_multibyte_characters_is_measured_in_bytes(invoke: I
 
 
 def test_a_multipart_body_over_64_kib_is_400(invoke: Invoke) -> None:
-    part = '--XX\r\nContent-Disposition: form-data; name="{}"\r\n\r\n{}\r\n'
-    body = (
-        part.format("name", "Crew") + part.format("capacity", "3") + part.format("pad", "x" * 65 * 1024) + "--XX--\r\n"
-    )
+    body = _multipart(name="Crew", capacity="3", pad="x" * 65 * 1024)
     headers = {"Content-Type": "multipart/form-data; boundary=XX"}
     refused_changing_nothing(invoke, "larger than 64 KiB", *CREATE_AS_ALICE, body, headers=headers)
 

@@ -227,8 +227,10 @@ def test_json_is_read_as_data() -> None:
         ("{not json", "is not valid JSON: Expecting property name enclosed in double quotes at line 1, column 2"),
         ('{"text": "", "text": "second"}', "gives the key 'text' twice"),
         ('{"a": {"b": 1, "b": 2}}', "gives the key 'b' twice"),
+        ('{"text": "hi", "x": NaN}', "is not valid JSON: NaN is not a JSON value"),
+        ('{"x": [-Infinity]}', "is not valid JSON: -Infinity is not a JSON value"),
     ],
-    ids=["50,000 [", "20,000 objects", "not JSON", "repeated key", "repeated nested key"],
+    ids=["50,000 [", "20,000 objects", "not JSON", "repeated key", "repeated nested key", "NaN", "-Infinity"],
 )
 def test_json_that_cannot_be_read_is_refused_with_the_reason(text: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason) as refused:

@@ -32,10 +32,10 @@ def create_app() -> APIGatewayRestResolver:
         cors=CORSConfig(allow_origin="*", max_age=300, expose_headers=["Retry-After"]),
         json_body_deserializer=_read_json_body,
     )
-    app.use([_limit_body_size])
+    app.use([_check_body])
     app.exception_handler(ChatgroupError)(_refused)
     app.exception_handler(NotFoundError)(_no_route)
-    app.exception_handler(RequestValidationError)(_invalid)
+    app.exception_handler(RequestValidationError)(lambda error: _invalid(app, error))
     app.exception_handler(RequestUnsupportedContentType)(_not_json)
     app.exception_handler(ValueError)(lambda error: _unreadable_body(app, error))
     app.exception_handler(Exception)(_failed)
@@ -65,10 +65,23 @@ def _read_json_body(body: str) -> Any:
     return data
 
 
-def _limit_body_size(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """The same limit for bodies that Powertools parses itself (form data, multipart), after it has."""
+def _check_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """For bodies that Powertools parses itself (form data, multipart), after it has: the same size limit,
+    then JSON only, which is what every route documents and takes."""
     _refuse_oversized(app.current_event.body or "")
+    if _sent_as_other_than_json(app.current_event):
+        raise InvalidRequest(NOT_JSON)
     return next_middleware(app)
+
+
+NOT_JSON = "Send the request body as JSON, with Content-Type: application/json."
+
+
+def _sent_as_other_than_json(event: APIGatewayProxyEvent) -> bool:
+    """A body declared as something else: Powertools reads form data and multipart bodies as well as JSON
+    (and a body without a Content-Type as JSON)."""
+    content_type = (event.headers.get("Content-Type") or "").strip().lower()
+    return bool(event.body) and bool(content_type) and not content_type.startswith(content_types.APPLICATION_JSON)
 
 
 def _refuse_oversized(body: str) -> None:
@@ -176,14 +189,18 @@ def _no_route(error: NotFoundError) -> Response[str]:
     return _fail(HTTPStatus.NOT_FOUND, "Nothing is found at this path.")
 
 
-def _invalid(error: RequestValidationError) -> Response[str]:
+def _invalid(app: APIGatewayRestResolver, error: RequestValidationError) -> Response[str]:
+    """The first three problems, each named; for a body sent as form data, that it must be JSON: its fields
+    were not missing, only sent the wrong way (`curl -d` without a Content-Type sends form data)."""
+    if _sent_as_other_than_json(app.current_event):
+        return _not_json(error)
     reason = "; ".join(_describe(detail) for detail in error.errors()[:3])
     logger.info("Request invalid", extra={"reason": reason})
     return _fail(HTTPStatus.BAD_REQUEST, reason)
 
 
 def _not_json(error: Exception) -> Response[str]:
-    return _fail(HTTPStatus.BAD_REQUEST, "Send the request body as JSON, with Content-Type: application/json.")
+    return _fail(HTTPStatus.BAD_REQUEST, NOT_JSON)
 
 
 def _unreadable_body(app: APIGatewayRestResolver, error: ValueError) -> Response[str]:
@@ -216,6 +233,10 @@ def _describe(detail: dict[str, Any]) -> str:
         return f"type must be one of {expected}."
     if detail.get("type") == "union_tag_not_found":
         return "type is required."
+    if detail.get("loc", ())[:1] == ("query",) and isinstance(detail.get("input"), list):
+        return f"{location}: give it once; it was given {len(detail['input'])} times."
+    if not location and detail.get("type") == "missing":
+        return "The request body is missing: send a JSON object."
     return f"{location}: {message}" if location else f"The request body is invalid: {message}"
 
 

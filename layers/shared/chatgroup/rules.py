@@ -80,13 +80,20 @@ def parse_json(text: str) -> Any:
     RecursionError when arrays or objects nest thousands deep, and ValueError for an integer
     of more than 4300 digits (Python's limit on converting strings to int). An integer longer
     than DynamoDB stores is kept as an `OverlongInteger`: a field we read refuses it, one we ignore may hold it.
+    NaN and Infinity, which `json.loads` accepts and JSON does not, are refused wherever they are.
     """
     try:
-        return json.loads(text, parse_int=_integer, object_pairs_hook=_object_without_repeated_keys)
+        return json.loads(
+            text, parse_int=_integer, parse_constant=_not_json_constant, object_pairs_hook=_object_without_repeated_keys
+        )
     except json.JSONDecodeError as error:
         raise ValueError(f"is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
     except RecursionError:
         raise ValueError("nests arrays or objects too deeply") from None
+
+
+def _not_json_constant(name: str) -> Any:
+    raise ValueError(f"is not valid JSON: {name} is not a JSON value")
 
 
 def _object_without_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
