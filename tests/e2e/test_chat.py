@@ -198,6 +198,7 @@ def _expired_id_token(stack: StackInfo, user: str) -> str:
     return jwt.encode({"kid": "dummy", "alg": "RS256"}, claims | {"iat": past - 3600, "exp": past}, key)
 
 
+@pytest.mark.local_only  # signs with the embedded Cognito's key; reads its connections table
 @pytest.mark.parametrize("kind", ["missing", "garbage", "forged", "expired", "access token"])
 def test_a_bad_expired_or_missing_token_is_refused_at_the_handshake(stack: StackInfo, bob: User, kind: str) -> None:
     header, payload, signature = bob.token.split(".")
@@ -215,6 +216,7 @@ def test_a_bad_expired_or_missing_token_is_refused_at_the_handshake(stack: Stack
     assert _connections(stack, "bob") == {}
 
 
+@pytest.mark.local_only  # reads the embedded AWS's connections table
 def test_a_connection_beyond_the_per_user_limit_is_refused(stack: StackInfo, dave: User) -> None:
     limit = 10
     with connected(stack, *[dave.token] * limit):
@@ -230,6 +232,7 @@ def test_a_ping_is_answered_with_pong(stack: StackInfo, carol: User) -> None:
         assert client.receive() == {"type": "pong"}
 
 
+@pytest.mark.local_only  # plants a stale connection in the embedded AWS's table
 def test_a_stale_connection_is_removed_on_410_and_only_it(stack: StackInfo, alice: User, carol: User) -> None:
     # Given carol connected, and a connection of hers that API Gateway no longer knows (it died without $disconnect)
     group = group_of(alice, "carol")
@@ -254,6 +257,7 @@ def test_a_stale_connection_is_removed_on_410_and_only_it(stack: StackInfo, alic
         assert set(_connections(stack, "carol")) == live
 
 
+@pytest.mark.local_only  # reads the embedded AWS's connections table
 def test_a_closed_socket_is_forgotten(stack: StackInfo, bob: User) -> None:
     with connected(stack, bob.token):
         assert len(_connections(stack, "bob")) == 1
@@ -307,6 +311,7 @@ def _connections(stack: StackInfo, user: str) -> dict[str, Any]:
     return dict(item.get("Item", {}).get("connections", {}).get("M", {}))
 
 
+@pytest.mark.local_only  # reads the embedded AWS's timeline table
 def test_a_dismissal_revokes_every_member_answers_404_at_once_and_purges_the_timeline(
     stack: StackInfo, alice: User, bob: User
 ) -> None:
