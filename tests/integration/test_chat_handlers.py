@@ -137,15 +137,43 @@ def test_a_page_parameter_given_twice_is_a_400_that_says_so(invoke: Invoke) -> N
 
     # Then it is refused, and the reason names the parameter and what is wrong with it
     assert reply.status == 400
-    assert reply.body["reason"] == "limit: give it once; it was given 2 times."
+    assert reply.body["reason"] == "limit: give it once, not 2 times"
 
 
-def test_a_send_without_a_body_is_a_400_that_says_the_body_is_missing(invoke: Invoke) -> None:
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
+def test_a_send_without_a_body_is_a_400_that_says_the_body_is_missing(invoke: Invoke, content_type: str) -> None:
     group = create(invoke)
-    reply = send(invoke, group, body="")
+    reply = invoke(
+        "SendMessageFunction",
+        "send_message",
+        "bob",
+        "",
+        path_parameters={"chatgroup_id": group},
+        headers={"Content-Type": content_type},
+    )
     assert reply.status == 400
     assert reply.body["reason"] == "The request body is missing: send a JSON object."
     assert read(invoke, group).body["messages"] == []
+
+
+def test_a_read_that_carries_a_form_body_is_answered_since_a_get_takes_no_body(invoke: Invoke) -> None:
+    # Given a group with one message
+    group = create(invoke)
+    assert send(invoke, group).status == 200
+
+    # When a member reads it with a stray form body (some HTTP clients send one)
+    reply = invoke(
+        "ListMessagesFunction",
+        "list_messages",
+        "bob",
+        "a=b",
+        path_parameters={"chatgroup_id": group},
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    # Then the body is ignored, as a GET's is
+    assert reply.status == 200, reply.body
+    assert [item["text"] for item in reply.body["messages"]] == ["hello"]
 
 
 def texts(invoke: Invoke, chatgroup_id: str, user: str = "bob") -> list[str]:

@@ -75,13 +75,18 @@ def _check_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) ->
 
 
 NOT_JSON = "Send the request body as JSON, with Content-Type: application/json."
+MISSING_BODY = "The request body is missing: send a JSON object."
 
 
 def _sent_as_other_than_json(event: APIGatewayProxyEvent) -> bool:
     """A body declared as something else: Powertools reads form data and multipart bodies as well as JSON
-    (and a body without a Content-Type as JSON)."""
+    (and a body without a Content-Type as JSON). GET routes take no body and ignore one."""
     content_type = (event.headers.get("Content-Type") or "").strip().lower()
-    return bool(event.body) and bool(content_type) and not content_type.startswith(content_types.APPLICATION_JSON)
+    declared_otherwise = bool(content_type) and not content_type.startswith(content_types.APPLICATION_JSON)
+    return bool(event.body) and declared_otherwise and event.http_method not in _BODILESS_METHODS
+
+
+_BODILESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _refuse_oversized(body: str) -> None:
@@ -194,6 +199,8 @@ def _invalid(app: APIGatewayRestResolver, error: RequestValidationError) -> Resp
     were not missing, only sent the wrong way (`curl -d` without a Content-Type sends form data)."""
     if _sent_as_other_than_json(app.current_event):
         return _not_json(error)
+    if not app.current_event.body and any(detail.get("loc", ())[:1] == ("body",) for detail in error.errors()):
+        return _fail(HTTPStatus.BAD_REQUEST, MISSING_BODY)
     reason = "; ".join(_describe(detail) for detail in error.errors()[:3])
     logger.info("Request invalid", extra={"reason": reason})
     return _fail(HTTPStatus.BAD_REQUEST, reason)
@@ -234,9 +241,7 @@ def _describe(detail: dict[str, Any]) -> str:
     if detail.get("type") == "union_tag_not_found":
         return "type is required."
     if detail.get("loc", ())[:1] == ("query",) and isinstance(detail.get("input"), list):
-        return f"{location}: give it once; it was given {len(detail['input'])} times."
-    if not location and detail.get("type") == "missing":
-        return "The request body is missing: send a JSON object."
+        return f"{location}: give it once, not {len(detail['input'])} times"
     return f"{location}: {message}" if location else f"The request body is invalid: {message}"
 
 
