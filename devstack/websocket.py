@@ -128,7 +128,8 @@ class WebSocketGateway:
         self._loop = asyncio.new_event_loop()
         self._connections: dict[str, _Connection] = {}
         self._pending: dict[int, _Accepted] = {}
-        self._watchers: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[Any]] = set()
+        """Handshakes and watchers running on the loop, held until done (the loop keeps only weak references)."""
         self._server: Server | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, name="websocket-api", daemon=True)
         self.settings: WebSocketSettings
@@ -188,10 +189,19 @@ class WebSocketGateway:
     # The socket side.
 
     async def _handshake(self, socket_: ServerConnection, request: Request, response: Response) -> Response | None:
-        """The authorizer and $connect, for a valid upgrade only: websockets has answered any other request."""
+        """The authorizer and $connect, for a valid upgrade only: websockets has answered any other request.
+
+        They run shielded: if websockets gives up on the handshake (its open timeout) while they run,
+        they still finish, and a connection $connect stored is then forgotten by its watcher."""
         if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
             logger.info("WS handshake %d (not a WebSocket upgrade)", response.status_code)
             return None
+        accepting = asyncio.get_running_loop().create_task(self._accept(socket_, request))
+        self._background.add(accepting)
+        accepting.add_done_callback(self._background.discard)
+        return await asyncio.shield(accepting)
+
+    async def _accept(self, socket_: ServerConnection, request: Request) -> Response | None:
         query = dict(parse_qsl(urlsplit(request.path).query, keep_blank_values=True))
         connection_id = base64.urlsafe_b64encode(os.urandom(9)).decode() + "="
         source_ip = str(socket_.remote_address[0])
@@ -222,8 +232,8 @@ class WebSocketGateway:
             return socket_.respond(HTTPStatus(code), f"{HTTPStatus(code).phrase}\n")
         self._pending[id(socket_)] = _Accepted(connection_id, authorizer, int(context["connectedAt"]), source_ip)
         watcher = asyncio.get_running_loop().create_task(self._disconnect_unless_opened(socket_))
-        self._watchers.add(watcher)
-        watcher.add_done_callback(self._watchers.discard)
+        self._background.add(watcher)
+        watcher.add_done_callback(self._background.discard)
         return None
 
     async def _disconnect_unless_opened(self, socket_: ServerConnection) -> None:
