@@ -20,6 +20,8 @@ class Reply:
     status: int
     body: dict[str, Any]
     headers: dict[str, str]
+    text: str = ""
+    """The body as the handler wrote it, before it is read as JSON."""
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +66,6 @@ def invoke(aws: None, handlers: dict[str, Handler]) -> Invoke:
             request["multiValueHeaders"][name] = [value]
         response = handlers[function](request, LambdaContext(function_name=function))
         response_headers = {name: values[-1] for name, values in response.get("multiValueHeaders", {}).items()}
-        return Reply(response["statusCode"], json.loads(response["body"]), response_headers)
+        return Reply(response["statusCode"], json.loads(response["body"]), response_headers, response["body"])
 
     return send

@@ -96,6 +96,19 @@ def test_four_thousand_characters_with_newlines_tabs_and_emoji_are_accepted(invo
     assert read(invoke, group).body["messages"][0]["text"] == text
 
 
+def test_a_page_sends_non_ascii_text_as_utf8_not_escaped(invoke: Invoke) -> None:
+    # Given a message in Japanese with an emoji
+    group = create(invoke)
+    assert send(invoke, group, body={"text": "乾杯 🍻", "client_msg_id": None}).status == 200
+
+    # When it is read
+    reply = read(invoke, group)
+
+    # Then the answer carries the characters themselves, as a WebSocket frame does (3 and 4 bytes, not 6 and 12)
+    assert '"text":"乾杯 🍻"' in reply.text
+    assert "\\u" not in reply.text
+
+
 def test_a_non_member_gets_403_on_send_and_read(invoke: Invoke) -> None:
     group = create(invoke)
     assert send(invoke, group, "mallory").status == 403
