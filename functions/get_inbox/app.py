@@ -1,14 +1,10 @@
 """GET /api/v1/inbox/get: the caller's pending messages, newest first."""
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
 from chatgroup.api import EXAMPLE_CHATGROUP_ID, create_app, lambda_handler_for, responses
 from chatgroup.callers import caller_id
 from chatgroup.inbox import list_inbox
 from chatgroup.observability import tracer
-from chatgroup.schemas import InboxPage, NeverNull, PageLimit, PageToken
+from chatgroup.schemas import InboxPage, NextTokenQuery, PageLimitQuery
 
 app = create_app()
 
@@ -37,8 +33,8 @@ app = create_app()
 )
 @tracer.capture_method
 def get(
-    limit: Annotated[PageLimit, Query()] = 20,
-    next_token: Annotated[PageToken | None, Query(), NeverNull()] = None,
+    limit: PageLimitQuery = 20,
+    next_token: NextTokenQuery = None,
 ) -> InboxPage:
     return list_inbox(caller_id(app.current_event), limit, next_token)
 

@@ -3,13 +3,13 @@
 from http import HTTPStatus
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from chatgroup.api import EXAMPLE_CHATGROUP_ID, create_app, lambda_handler_for, responses
 from chatgroup.callers import caller_id
 from chatgroup.moderation import list_bans
 from chatgroup.observability import tracer
-from chatgroup.schemas import BansPage, NeverNull, PageLimit, PageToken, ResourceId
+from chatgroup.schemas import BansPage, NextTokenQuery, PageLimitQuery, ResourceId
 
 app = create_app()
 
@@ -31,8 +31,8 @@ app = create_app()
 @tracer.capture_method
 def bans(
     chatgroup_id: Annotated[ResourceId, Path(openapi_examples={"group": {"value": EXAMPLE_CHATGROUP_ID}})],
-    limit: Annotated[PageLimit, Query()] = 20,
-    next_token: Annotated[PageToken | None, Query(), NeverNull()] = None,
+    limit: PageLimitQuery = 20,
+    next_token: NextTokenQuery = None,
 ) -> BansPage:
     return list_bans(caller_id(app.current_event), chatgroup_id, limit, next_token)
 

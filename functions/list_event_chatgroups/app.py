@@ -8,7 +8,7 @@ from chatgroup.api import EXAMPLE_CHATGROUP_PAGE, create_app, lambda_handler_for
 from chatgroup.callers import caller_id
 from chatgroup.discovery import event_chatgroups
 from chatgroup.observability import tracer
-from chatgroup.schemas import ChatgroupPage, NeverNull, PageLimit, PageToken, ResourceId
+from chatgroup.schemas import ChatgroupPage, NextTokenQuery, PageLimitQuery, ResourceId
 
 app = create_app()
 
@@ -23,8 +23,8 @@ app = create_app()
 @tracer.capture_method
 def list_for_event(
     eventid: Annotated[ResourceId, Query(openapi_examples={"event": {"value": "jazz-2026"}})],
-    limit: Annotated[PageLimit, Query()] = 20,
-    next_token: Annotated[PageToken | None, Query(), NeverNull()] = None,
+    limit: PageLimitQuery = 20,
+    next_token: NextTokenQuery = None,
 ) -> ChatgroupPage:
     caller_id(app.current_event)
     return event_chatgroups(eventid, limit, next_token)

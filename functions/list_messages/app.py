@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from chatgroup.api import EXAMPLE_CHATGROUP_ID, create_app, lambda_handler_for, responses
 from chatgroup.callers import caller_id
 from chatgroup.observability import tracer
-from chatgroup.schemas import MessagesPage, NeverNull, PageLimit, ResourceId, Seq
+from chatgroup.schemas import MessagesPage, NeverNull, PageLimitQuery, ResourceId, Seq
 from chatgroup.timeline import list_messages
 
 app = create_app()
@@ -61,7 +61,7 @@ def read(
     before_seq: Annotated[
         Seq | None, Query(description="the newest items before this seq (scroll back)"), NeverNull()
     ] = None,
-    limit: Annotated[PageLimit, Query()] = 50,
+    limit: PageLimitQuery = 50,
 ) -> MessagesPage:
     return list_messages(caller_id(app.current_event), chatgroup_id, after_seq, before_seq, limit)
 
