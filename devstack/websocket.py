@@ -42,6 +42,8 @@ logger = logging.getLogger("devstack.websocket")
 _FUNCTION_ARN = re.compile(r"\$\{(\w+?)(?:\.Arn|Alias\w+)\}")
 _INTEGRATION = re.compile(r"integrations/\$\{(\w+)\}")
 SEND_TIMEOUT_SECONDS = 5
+OPEN_TIMEOUT_SECONDS = 10
+"""How long a handshake may take, authorizer and $connect included (websockets' default) before it is dropped."""
 
 
 @dataclass(frozen=True)
@@ -122,8 +124,9 @@ class _Connection:
 class WebSocketGateway:
     """The WebSocket API on its port, its socket loop in a thread of its own."""
 
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, port: int, host: str = "127.0.0.1", open_timeout: float = OPEN_TIMEOUT_SECONDS) -> None:
         self._listener = socket.create_server((host, port))
+        self._open_timeout = open_timeout
         self.url = f"ws://{host}:{self._listener.getsockname()[1]}"
         self._loop = asyncio.new_event_loop()
         self._connections: dict[str, _Connection] = {}
@@ -142,7 +145,13 @@ class WebSocketGateway:
         self._server = asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result()
 
     async def _serve(self) -> Server:
-        return await serve(self._session, sock=self._listener, process_response=self._handshake, ping_interval=None)
+        return await serve(
+            self._session,
+            sock=self._listener,
+            process_response=self._handshake,
+            ping_interval=None,
+            open_timeout=self._open_timeout,
+        )
 
     def stop(self) -> None:
         if self._thread.is_alive():
