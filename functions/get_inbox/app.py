@@ -1,10 +1,17 @@
 """GET /api/v1/inbox/get: the caller's pending messages, newest first."""
 
-from chatgroup.api import EXAMPLE_CHATGROUP_ID, create_app, lambda_handler_for, responses
+from chatgroup.api import (
+    EXAMPLE_CHATGROUP_ID,
+    NextTokenQuery,
+    PageLimitQuery,
+    create_app,
+    lambda_handler_for,
+    responses,
+)
 from chatgroup.callers import caller_id
 from chatgroup.inbox import list_inbox
 from chatgroup.observability import tracer
-from chatgroup.schemas import InboxPage, NextTokenQuery, PageLimitQuery
+from chatgroup.schemas import InboxPage
 
 app = create_app()
 

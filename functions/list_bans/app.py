@@ -5,11 +5,18 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from chatgroup.api import EXAMPLE_CHATGROUP_ID, create_app, lambda_handler_for, responses
+from chatgroup.api import (
+    EXAMPLE_CHATGROUP_ID,
+    NextTokenQuery,
+    PageLimitQuery,
+    create_app,
+    lambda_handler_for,
+    responses,
+)
 from chatgroup.callers import caller_id
 from chatgroup.moderation import list_bans
 from chatgroup.observability import tracer
-from chatgroup.schemas import BansPage, NextTokenQuery, PageLimitQuery, ResourceId
+from chatgroup.schemas import BansPage, ResourceId
 
 app = create_app()
 

@@ -4,11 +4,18 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from chatgroup.api import EXAMPLE_CHATGROUP_PAGE, create_app, lambda_handler_for, responses
+from chatgroup.api import (
+    EXAMPLE_CHATGROUP_PAGE,
+    NextTokenQuery,
+    PageLimitQuery,
+    create_app,
+    lambda_handler_for,
+    responses,
+)
 from chatgroup.callers import caller_id
 from chatgroup.discovery import event_chatgroups
 from chatgroup.observability import tracer
-from chatgroup.schemas import ChatgroupPage, NextTokenQuery, PageLimitQuery, ResourceId
+from chatgroup.schemas import ChatgroupPage, ResourceId
 
 app = create_app()
 

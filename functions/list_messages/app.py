@@ -5,10 +5,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from chatgroup.api import EXAMPLE_CHATGROUP_ID, create_app, lambda_handler_for, responses
+from chatgroup.api import EXAMPLE_CHATGROUP_ID, PageLimitQuery, create_app, lambda_handler_for, responses
 from chatgroup.callers import caller_id
 from chatgroup.observability import tracer
-from chatgroup.schemas import MessagesPage, NeverNull, PageLimitQuery, ResourceId, Seq
+from chatgroup.schemas import MessagesPage, NeverNull, ResourceId, Seq
 from chatgroup.timeline import list_messages
 
 app = create_app()

@@ -1,10 +1,17 @@
 """GET /api/v1/chatgroup/mine: the caller's groups, most recently joined first."""
 
-from chatgroup.api import EXAMPLE_CHATGROUP_PAGE, create_app, lambda_handler_for, responses
+from chatgroup.api import (
+    EXAMPLE_CHATGROUP_PAGE,
+    NextTokenQuery,
+    PageLimitQuery,
+    create_app,
+    lambda_handler_for,
+    responses,
+)
 from chatgroup.callers import caller_id
 from chatgroup.discovery import my_chatgroups
 from chatgroup.observability import tracer
-from chatgroup.schemas import ChatgroupPage, NextTokenQuery, PageLimitQuery
+from chatgroup.schemas import ChatgroupPage
 
 app = create_app()
 

@@ -1,10 +1,17 @@
 """GET /api/v1/inbox/sent: the caller's pending applications and invitations, newest first."""
 
-from chatgroup.api import EXAMPLE_CHATGROUP_ID, create_app, lambda_handler_for, responses
+from chatgroup.api import (
+    EXAMPLE_CHATGROUP_ID,
+    NextTokenQuery,
+    PageLimitQuery,
+    create_app,
+    lambda_handler_for,
+    responses,
+)
 from chatgroup.callers import caller_id
 from chatgroup.inbox import list_sent
 from chatgroup.observability import tracer
-from chatgroup.schemas import NextTokenQuery, PageLimitQuery, SentPage
+from chatgroup.schemas import SentPage
 
 app = create_app()
 

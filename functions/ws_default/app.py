@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from chatgroup.frames import frame_text
+from chatgroup.jsontext import compact_json
 from chatgroup.observability import logger
 from chatgroup.rules import parse_json
 
@@ -21,6 +21,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     except (ValueError, AttributeError):
         action = None
     if action == "ping":
-        return {"statusCode": 200, "body": frame_text({"type": "pong"})}
+        return {"statusCode": 200, "body": compact_json({"type": "pong"})}
     reason = 'Send {"action": "ping"}; messages are sent with POST /api/v1/chatgroup/{chatgroup_id}/messages.'
-    return {"statusCode": 400, "body": frame_text({"type": "error", "reason": reason})}
+    return {"statusCode": 400, "body": compact_json({"type": "error", "reason": reason})}

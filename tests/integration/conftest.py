@@ -20,7 +20,7 @@ class Reply:
     status: int
     body: dict[str, Any]
     headers: dict[str, str]
-    text: str = ""
+    text: str
     """The body as the handler wrote it, before it is read as JSON."""
 
 

@@ -155,7 +155,10 @@ def test_a_page_parameter_given_twice_is_a_400_that_says_so(invoke: Invoke) -> N
 
 @pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
 def test_a_send_without_a_body_is_a_400_that_says_the_body_is_missing(invoke: Invoke, content_type: str) -> None:
+    # Given a group bob is a member of
     group = create(invoke)
+
+    # When he sends with an empty body, declared as JSON or as form data
     reply = invoke(
         "SendMessageFunction",
         "send_message",
@@ -164,6 +167,8 @@ def test_a_send_without_a_body_is_a_400_that_says_the_body_is_missing(invoke: In
         path_parameters={"chatgroup_id": group},
         headers={"Content-Type": content_type},
     )
+
+    # Then it is refused as a missing body, not as missing fields, and nothing is stored
     assert reply.status == 400
     assert reply.body["reason"] == "The request body is missing: send a JSON object."
     assert read(invoke, group).body["messages"] == []

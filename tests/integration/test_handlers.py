@@ -519,9 +519,11 @@ def _multipart(**fields: str) -> str:
 def test_a_body_sent_as_form_data_is_400_asking_for_json_though_its_fields_are_valid(
     invoke: Invoke, content_type: str, body: str
 ) -> None:
-    refused_changing_nothing(
-        invoke, "Send the request body as JSON", *CREATE_AS_ALICE, body, headers={"Content-Type": content_type}
-    )
+    # Given a create whose fields are valid, sent as form data or multipart rather than JSON
+    headers = {"Content-Type": content_type}
+
+    # When alice sends it, then it is refused with a reason that asks for JSON, and nothing changes
+    refused_changing_nothing(invoke, "Send the request body as JSON", *CREATE_AS_ALICE, body, headers=headers)
 
 
 def test_a_multipart_body_without_a_boundary_is_400(invoke: Invoke) -> None:
@@ -791,7 +793,7 @@ def send_base64(handlers: dict[str, Handler], body: str) -> Reply:
     request = json.loads((EVENTS / "create_chatgroup.json").read_text())
     request |= {"body": body, "isBase64Encoded": True}
     response = handlers["CreateChatgroupFunction"](request, LambdaContext(function_name="CreateChatgroupFunction"))
-    return Reply(response["statusCode"], json.loads(response["body"]), {})
+    return Reply(response["statusCode"], json.loads(response["body"]), {}, response["body"])
 
 
 def test_a_base64_encoded_json_body_is_read(invoke: Invoke, handlers: dict[str, Handler]) -> None:

@@ -1,10 +1,9 @@
 """The HTTP edge shared by every function: the resolver, the caller's identity, errors as HTTP."""
 
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -13,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.shared.json_encoder import Encoder
@@ -23,9 +23,15 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from pynamodb.exceptions import PynamoDBException
 
 from chatgroup.errors import ChatgroupError, InvalidRequest
+from chatgroup.jsontext import compact_json
 from chatgroup.observability import logger, metrics, tracer
 from chatgroup.rules import parse_json
-from chatgroup.schemas import ErrorResponse, GatewayError
+from chatgroup.schemas import ErrorResponse, GatewayError, NeverNull, PageLimit, PageToken
+
+PageLimitQuery = Annotated[PageLimit, Query()]
+"""A listing's `limit`, from the query string; each listing gives its own default."""
+NextTokenQuery = Annotated[PageToken | None, Query(), NeverNull()]
+"""A listing's `next_token`, from the query string: absent on the first page, never null."""
 
 
 def create_app() -> APIGatewayRestResolver:
@@ -46,10 +52,8 @@ def create_app() -> APIGatewayRestResolver:
     return app
 
 
-_utf8_json = partial(json.dumps, ensure_ascii=False, separators=(",", ":"), cls=Encoder)
-"""Powertools' serializer, but non-ASCII sent as UTF-8 rather than `\\uXXXX` (a third to a half of the bytes of
-a page of emoji or CJK chat), as the WebSocket frames and the error answers already are. Stored text cannot
-hold a lone surrogate (the validators refuse it, and DynamoDB would), so every answer encodes."""
+_utf8_json = partial(compact_json, cls=Encoder)
+"""Powertools' serializer (its encoder class), in the service's one JSON encoding: non-ASCII as UTF-8."""
 
 
 MAX_BODY_BYTES = 64 * 1024
@@ -77,7 +81,7 @@ def _read_json_body(body: str) -> Any:
 
 def _check_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """For bodies that Powertools parses itself (form data, multipart), after it has: the same size limit,
-    then JSON only, which is what every route documents and takes."""
+    then JSON only, which is what every route that takes a body documents."""
     _refuse_oversized(app.current_event.body or "")
     if _sent_as_other_than_json(app.current_event):
         raise InvalidRequest(NOT_JSON)
@@ -90,7 +94,8 @@ MISSING_BODY = "The request body is missing: send a JSON object."
 
 def _sent_as_other_than_json(event: APIGatewayProxyEvent) -> bool:
     """A body declared as something else: Powertools reads form data and multipart bodies as well as JSON
-    (and a body without a Content-Type as JSON). GET routes take no body and ignore one."""
+    (and a body without a Content-Type as JSON). Every POST, PUT and DELETE route takes a JSON body; GET,
+    HEAD and OPTIONS take none, and a stray body there is ignored."""
     content_type = (event.headers.get("Content-Type") or "").strip().lower()
     declared_otherwise = bool(content_type) and not content_type.startswith(content_types.APPLICATION_JSON)
     return bool(event.body) and declared_otherwise and event.http_method not in _BODILESS_METHODS
@@ -205,19 +210,26 @@ def _no_route(error: NotFoundError) -> Response[str]:
 
 
 def _invalid(app: APIGatewayRestResolver, error: RequestValidationError) -> Response[str]:
+    return _bad_request(_reason_of(app.current_event, error.errors()))
+
+
+def _reason_of(event: APIGatewayProxyEvent, problems: Sequence[Any]) -> str:
     """The first three problems, each named; for a body sent as form data, that it must be JSON: its fields
     were not missing, only sent the wrong way (`curl -d` without a Content-Type sends form data)."""
-    if _sent_as_other_than_json(app.current_event):
-        return _not_json(error)
-    if not app.current_event.body and any(detail.get("loc", ())[:1] == ("body",) for detail in error.errors()):
-        return _fail(HTTPStatus.BAD_REQUEST, MISSING_BODY)
-    reason = "; ".join(_describe(detail) for detail in error.errors()[:3])
-    logger.info("Request invalid", extra={"reason": reason})
-    return _fail(HTTPStatus.BAD_REQUEST, reason)
+    if _sent_as_other_than_json(event):
+        return NOT_JSON
+    if not event.body and any(problem.get("loc", ())[:1] == ("body",) for problem in problems):
+        return MISSING_BODY
+    return "; ".join(_describe(problem) for problem in problems[:3])
 
 
 def _not_json(error: Exception) -> Response[str]:
-    return _fail(HTTPStatus.BAD_REQUEST, NOT_JSON)
+    return _bad_request(NOT_JSON)
+
+
+def _bad_request(reason: str) -> Response[str]:
+    logger.info("Request invalid", extra={"reason": reason})
+    return _fail(HTTPStatus.BAD_REQUEST, reason)
 
 
 def _unreadable_body(app: APIGatewayRestResolver, error: ValueError) -> Response[str]:
@@ -227,8 +239,8 @@ def _unreadable_body(app: APIGatewayRestResolver, error: ValueError) -> Response
     boundary. Which one it was is found by looking at the request again; any other ValueError is a bug.
     """
     if not _is_text(app.current_event):
-        return _fail(HTTPStatus.BAD_REQUEST, "The request body is not UTF-8 text (or base64 of it).")
-    if app.current_event.headers.get("Content-Type", "").lower().startswith("multipart/"):
+        return _bad_request("The request body is not UTF-8 text (or base64 of it).")
+    if _sent_as_other_than_json(app.current_event):
         return _not_json(error)
     return _failed(error)
 

@@ -19,8 +19,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chatgroup.clients import create_client
 from chatgroup.connections import connections_of, remove_stale
-from chatgroup.frames import frame_text
 from chatgroup.items import DISMISSED, REMOVALS, item_view
+from chatgroup.jsontext import compact_json
 from chatgroup.models import Membership, TimelineItem
 from chatgroup.observability import count, logger
 from chatgroup.settings import get_settings
@@ -126,7 +126,7 @@ def _frames(records: list[Record], cutoff: float) -> list[Frame]:
                 frames += _packed(pending)
                 pending = []
                 revoked = {"type": "revoked", "chatgroup_id": item.chatgroup_id, "reason": item.notice}
-                frames.append(Frame(frame_text(revoked).encode(), index))
+                frames.append(Frame(compact_json(revoked).encode(), index))
             break
         if item.notice != DISMISSED:
             pending.append((index, item_view(item)))
@@ -149,8 +149,8 @@ def _packed(items: list[tuple[int, dict[str, Any]]]) -> list[Frame]:
 
 def _frame_of(chunk: list[tuple[int, dict[str, Any]]]) -> bytes:
     if len(chunk) == 1:
-        return frame_text(chunk[0][1]).encode()
-    return frame_text({"type": "batch", "items": [item for _, item in chunk]}).encode()
+        return compact_json(chunk[0][1]).encode()
+    return compact_json({"type": "batch", "items": [item for _, item in chunk]}).encode()
 
 
 def _post_all(

@@ -10,7 +10,7 @@ module imports no pydantic, so that their cold start does not pay for it
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 MAX_INITIAL_MEMBERS = 99
 """The contract's maximum: with the creator, 100 members. The group, the creator's quota slot and 100 membership
@@ -92,7 +92,7 @@ def parse_json(text: str) -> Any:
         raise ValueError("nests arrays or objects too deeply") from None
 
 
-def _not_json_constant(name: str) -> Any:
+def _not_json_constant(name: str) -> NoReturn:
     raise ValueError(f"is not valid JSON: {name} is not a JSON value")
 
 

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -224,10 +223,6 @@ PageToken = Annotated[
     _documented(PAGE_TOKEN_PATTERN, MAX_PAGE_TOKEN, 1),
     Field(description="the next_token of the previous page of the same query; any other is refused with a 400"),
 ]
-PageLimitQuery = Annotated[PageLimit, Query()]
-"""A listing's `limit`, from the query string; each listing gives its own default."""
-NextTokenQuery = Annotated[PageToken | None, Query(), NeverNull()]
-"""A listing's `next_token`, from the query string: absent on the first page, never null."""
 IdempotencyKey = Annotated[str, AfterValidator(_visible_ascii(255)), _documented(VISIBLE_ASCII_PATTERN, 255, 1)]
 MessageText = Annotated[
     str, AfterValidator(_message_text), _documented(MESSAGE_TEXT_PATTERN, MAX_MESSAGE_CODE_POINTS, 1)

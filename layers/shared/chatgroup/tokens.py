@@ -46,8 +46,9 @@ class IdTokenVerifier:
         """The token's `cognito:username`, if every check passes."""
         if not token or token.count(".") != 2:
             raise TokenRefused("no token, or not a JWT")
+        keys = self._keys_for(token)  # outside the try: keys that cannot be had are our failure, not the token's
         try:
-            claims = jwt.decode(token, self._keys_for(token), algorithms=["RS256"]).claims
+            claims = jwt.decode(token, keys, algorithms=["RS256"]).claims
             jwt.JWTClaimsRegistry(
                 iss={"essential": True, "value": self.issuer},
                 aud={"essential": True, "values": sorted(self.client_ids)},
@@ -64,8 +65,9 @@ class IdTokenVerifier:
     def _keys_for(self, token: str) -> KeySet:
         """The pool's keys, downloaded again if the token names a key id we have not seen (a rotation).
 
-        A download that fails (Cognito or the network down) raises rather than refusing the token:
-        the handshake is then a 500, which a client retries, not a 401, which tells it to sign in again.
+        A download that fails (Cognito or the network down, an answer that is no key set) raises rather
+        than refusing the token: the handshake is then a 500, which a client retries, not a 401, which
+        tells it to sign in again.
         """
         stale = time.monotonic() - self._fetched_at > JWKS_REFRESH_SECONDS
         if self._keys is None or (stale and not self._knows(token)):
