@@ -25,8 +25,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -107,7 +107,7 @@ def _function_of(uri: Any) -> str:
 
 @dataclass(frozen=True)
 class _Accepted:
-    """A connection $connect accepted: what its later events' request contexts carry."""
+    """A connection being accepted, then accepted by $connect: what its events' request contexts carry."""
 
     connection_id: str
     authorizer: dict[str, Any]
@@ -205,18 +205,26 @@ class WebSocketGateway:
         if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
             logger.info("WS handshake %d (not a WebSocket upgrade)", response.status_code)
             return None
-        accepting = asyncio.get_running_loop().create_task(self._accept(socket_, request))
-        self._background.add(accepting)
-        accepting.add_done_callback(self._background.discard)
-        return await asyncio.shield(accepting)
+        return await asyncio.shield(self._in_background(self._accept(socket_, request)))
+
+    def _in_background[Result](self, work: Coroutine[Any, Any, Result]) -> "asyncio.Task[Result]":
+        """A task held until it is done, whose failure is logged even if nobody awaits it any more."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._settled)
+        return task
+
+    def _settled(self, task: "asyncio.Task[Any]") -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("WS background task failed", exc_info=task.exception())
 
     async def _accept(self, socket_: ServerConnection, request: Request) -> Response | None:
         query = dict(parse_qsl(urlsplit(request.path).query, keep_blank_values=True))
         connection_id = base64.urlsafe_b64encode(os.urandom(9)).decode() + "="
-        source_ip = str(socket_.remote_address[0])
-        context = self._context("$connect", "CONNECT", connection_id, source_ip)
+        accepted = _Accepted(connection_id, {}, int(time.time() * 1000), str(socket_.remote_address[0]))
+        context = self._context("$connect", "CONNECT", accepted)
         headers = dict(request.headers.raw_items())
-        authorizer: dict[str, Any] = {}
         if self.settings.authorizer is not None:
             event = {
                 "type": "REQUEST",
@@ -232,17 +240,15 @@ class WebSocketGateway:
                 status = HTTPStatus.UNAUTHORIZED if str(refused) == "Unauthorized" else HTTPStatus.INTERNAL_SERVER_ERROR
                 logger.info("WS $connect %d (authorizer)", status)
                 return socket_.respond(status, f"{status.phrase}\n")
-            authorizer = {"principalId": policy["principalId"], **policy.get("context", {})}
-            context["authorizer"] = authorizer
+            accepted = replace(accepted, authorizer={"principalId": policy["principalId"], **policy.get("context", {})})
+            context["authorizer"] = accepted.authorizer
         answer = await self._route("$connect", {"headers": headers, "queryStringParameters": query or None}, context)
         code = int(answer.get("statusCode", 200)) if isinstance(answer, dict) else 500
         if not 200 <= code < 300:
             logger.info("WS $connect %d", code)
             return socket_.respond(HTTPStatus(code), f"{HTTPStatus(code).phrase}\n")
-        self._pending[id(socket_)] = _Accepted(connection_id, authorizer, int(context["connectedAt"]), source_ip)
-        watcher = asyncio.get_running_loop().create_task(self._disconnect_unless_opened(socket_))
-        self._background.add(watcher)
-        watcher.add_done_callback(self._background.discard)
+        self._pending[id(socket_)] = accepted
+        self._in_background(self._disconnect_unless_opened(socket_))
         return None
 
     async def _disconnect_unless_opened(self, socket_: ServerConnection) -> None:
@@ -256,14 +262,11 @@ class WebSocketGateway:
         accepted = self._pending.pop(id(socket_), None)
         if accepted is None:  # closed before it opened: its watcher has run $disconnect
             return
-        connection_id, authorizer, connected_at = accepted.connection_id, accepted.authorizer, accepted.connected_at
-        self._connections[connection_id] = _Connection(socket_, accepted)
-        logger.info("WS connected %s (%s)", connection_id, authorizer.get("principalId", "-"))
+        self._connections[accepted.connection_id] = _Connection(socket_, accepted)
+        logger.info("WS connected %s (%s)", accepted.connection_id, accepted.authorizer.get("principalId", "-"))
         try:
             async for message in socket_:
-                context = self._context(
-                    "$default", "MESSAGE", connection_id, accepted.source_ip, authorizer, connected_at
-                )
+                context = self._context("$default", "MESSAGE", accepted)
                 body = message if isinstance(message, str) else message.decode(errors="replace")
                 answer = await self._route("$default", {"body": body, "isBase64Encoded": False}, context)
                 if "$default" in self.settings.two_way and isinstance(answer, dict) and answer.get("body"):
@@ -271,47 +274,32 @@ class WebSocketGateway:
         except ConnectionClosed:
             pass
         finally:
-            self._connections.pop(connection_id, None)
+            self._connections.pop(accepted.connection_id, None)
             await self._disconnect(socket_, accepted)
 
     async def _disconnect(self, socket_: ServerConnection, accepted: _Accepted) -> None:
-        context = self._context(
-            "$disconnect",
-            "DISCONNECT",
-            accepted.connection_id,
-            accepted.source_ip,
-            accepted.authorizer,
-            accepted.connected_at,
-        )
+        context = self._context("$disconnect", "DISCONNECT", accepted)
         context |= {"disconnectStatusCode": socket_.close_code or 1006, "disconnectReason": socket_.close_reason}
         await self._route("$disconnect", {}, context)
         logger.info("WS disconnected %s", accepted.connection_id)
 
-    def _context(
-        self,
-        route: str,
-        event_type: str,
-        connection_id: str,
-        source_ip: str,
-        authorizer: dict[str, Any] | None = None,
-        connected_at: int | None = None,
-    ) -> dict[str, Any]:
-        now = int(time.time() * 1000)
+    def _context(self, route: str, event_type: str, accepted: _Accepted) -> dict[str, Any]:
+        """A route's `requestContext`, as API Gateway gives it for one event of the connection."""
         context: dict[str, Any] = {
             "routeKey": route,
             "eventType": event_type,
             "messageDirection": "IN",
             "stage": self.stage,
-            "connectedAt": connected_at or now,
-            "requestTimeEpoch": now,
-            "identity": {"sourceIp": source_ip},
+            "connectedAt": accepted.connected_at,
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {"sourceIp": accepted.source_ip},
             "requestId": str(uuid.uuid4()),
             "domainName": "127.0.0.1",
-            "connectionId": connection_id,
+            "connectionId": accepted.connection_id,
             "apiId": self.settings.api_id,
         }
-        if authorizer:
-            context["authorizer"] = authorizer
+        if accepted.authorizer:
+            context["authorizer"] = accepted.authorizer
         return context
 
     async def _route(self, route: str, event: dict[str, Any], context: dict[str, Any]) -> Any:
