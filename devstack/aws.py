@@ -168,22 +168,6 @@ def create_user_pools(endpoint_url: str, template: Mapping[str, Any], refs: dict
     return pools
 
 
-def learn_user_pools(endpoint_url: str, template: Mapping[str, Any], refs: dict[str, str]) -> None:
-    """What `create_user_pools` taught `refs`, learnt again from a running stack's embedded AWS, by name."""
-    client = cognito(endpoint_url)
-    existing = {pool["Name"]: pool["Id"] for pool in client.list_user_pools(MaxResults=60)["UserPools"]}
-    for logical_id, resource in resources_of_type(template, "AWS::Cognito::UserPool").items():
-        pool_id = existing[resolve(resource["Properties"]["UserPoolName"], refs)]
-        refs |= {
-            logical_id: pool_id,
-            f"{logical_id}.Arn": client.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Arn"],
-        }
-    for logical_id, resource in resources_of_type(template, "AWS::Cognito::UserPoolClient").items():
-        pool_id, name = (resolve(resource["Properties"][key], refs) for key in ("UserPoolId", "ClientName"))
-        clients = client.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
-        refs[logical_id] = next(found["ClientId"] for found in clients if found["ClientName"] == name)
-
-
 def _create_pool(
     client: "CognitoIdentityProviderClient", logical_id: str, properties: Mapping[str, Any], refs: dict[str, str]
 ) -> UserPool:

@@ -19,11 +19,11 @@ from contextlib import ExitStack, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from devstack.aws import create_tables, learn_user_pools
+from devstack.aws import create_tables
 from devstack.code import Code, CodeUnavailable, configure_process, load_functions
-from devstack.plumbing import embedded_aws, local_names
-from devstack.stackfile import StackInfo, StackNotRunning, local_endpoints, running_stack, stack_file
-from devstack.template import UnsupportedTemplate, api_properties, functions, load_template, resolve
+from devstack.plumbing import embedded_aws, local_endpoints, local_names
+from devstack.stackfile import StackInfo, StackNotRunning, running_stack, stack_file
+from devstack.template import UnsupportedTemplate, functions, load_template
 
 
 class InvokeError(Exception):
@@ -75,15 +75,9 @@ def invoke(logical_id: str, event: dict[str, Any], code: Code) -> Any:
     spec = specs[logical_id]
     code.check(template, [spec])
     with ExitStack() as running:
-        stack = _running_stack()
-        endpoint_url = stack.aws_endpoint_url if stack is not None else _own_aws(template, running)
-        refs = local_names(template)
-        if stack is not None:
-            learn_user_pools(stack.aws_endpoint_url, template, refs)
+        endpoint_url, refs, local_environment = _target(template, running)
         configure_process([spec], refs, endpoint_url)
-        if stack is not None:  # the stack's pool signs `make token`'s tokens; its gateway serves @connections
-            callback_url = f"{stack.api_url}/{resolve(api_properties(template)['StageName'], refs)}"
-            os.environ.update(local_endpoints(stack.aws_endpoint_url, stack.user_pool_id, callback_url))
+        os.environ.update(local_environment)
         with redirect_stdout(sys.stderr):
             function = load_functions(template, [spec], code)[logical_id]
             try:
@@ -93,17 +87,29 @@ def invoke(logical_id: str, event: dict[str, Any], code: Code) -> Any:
                 raise HandlerRaised({"errorType": type(error).__name__, "errorMessage": str(error)}) from error
 
 
+def _target(template: dict[str, Any], running: ExitStack) -> tuple[str, dict[str, str], dict[str, str]]:
+    """Where the function runs: the AWS endpoint, the names template.yaml is resolved with, and the
+    environment beyond them. A running `make run`'s, so that its pool (which signs `make token`'s
+    tokens) and its @connections are the function's too; else an embedded AWS of its own."""
+    stack = _running_stack()
+    if stack is None:
+        return _own_aws(template, running), local_names(template), {}
+    if not stack.refs or stack.websocket_callback_url is None:
+        raise InvokeError(f"{stack_file()} was written by an older `make run`: stop it and start it again")
+    print(f"Using the running local stack's AWS at {stack.aws_endpoint_url}", file=sys.stderr)
+    environment = local_endpoints(stack.aws_endpoint_url, stack.user_pool_id, stack.websocket_callback_url)
+    return stack.aws_endpoint_url, stack.refs, environment
+
+
 def _running_stack() -> StackInfo | None:
     """The running `make run` that .local/stack.json (or STACK_FILE) describes, if any."""
     path = stack_file()
     try:
-        stack = running_stack(path)
+        return running_stack(path)
     except StackNotRunning as absent:
         if path.exists():
             print(f"Not using {path}: {absent}; this call gets an embedded AWS of its own", file=sys.stderr)
         return None
-    print(f"Using the running local stack's AWS at {stack.aws_endpoint_url}", file=sys.stderr)
-    return stack
 
 
 def _own_aws(template: dict[str, Any], running: ExitStack) -> str:

@@ -101,6 +101,15 @@ class LoopbackServer[Served](ThreadingHTTPServer):
         self.server_close()
 
 
+def local_endpoints(aws_endpoint_url: str, user_pool_id: str, callback_url: str) -> dict[str, str]:
+    """Where, locally, the functions find what the template points at in AWS: the pool's JWKS (in the
+    embedded AWS), the WebSocket API's @connections callback URL (served by the local REST gateway)."""
+    return {
+        "COGNITO_JWKS_URL": f"{aws_endpoint_url}/{user_pool_id}/.well-known/jwks.json",
+        "WEBSOCKET_CALLBACK_URL": callback_url,
+    }
+
+
 def local_names(template: Mapping[str, Any] | None = None) -> dict[str, str]:
     """What the template's references resolve to locally: tables and queues by logical id, parameters' values."""
     return local_refs(template or load_template(), stack_name=STACK_NAME, region=REGION, account_id=ACCOUNT_ID)

@@ -36,8 +36,8 @@ from devstack.aws import (
 from devstack.code import Code, CodeUnavailable, configure_process, load_functions, modules_not_from_layers
 from devstack.gateway import ApiSettings, Gateway, GatewayServer, Router
 from devstack.lambda_runtime import LocalFunction
-from devstack.plumbing import can_listen, local_names
-from devstack.stackfile import DEFAULT_STACK_FILE, StackInfo, local_endpoints, stack_file
+from devstack.plumbing import can_listen, local_endpoints, local_names
+from devstack.stackfile import DEFAULT_STACK_FILE, StackInfo, stack_file
 from devstack.streams import StreamDriver, stream_mappings
 from devstack.template import ROOT, UnsupportedTemplate, functions, load_template
 from devstack.web import WebConfig, WebServer
@@ -188,7 +188,8 @@ def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, Lo
     aws.start()
     pool, settings = _provision(aws.endpoint_url, template, refs)
     configure_process(specs.values(), refs, aws.endpoint_url)
-    os.environ.update(local_endpoints(aws.endpoint_url, pool.id, f"{api.url}/{settings.stage}"))
+    callback_url = f"{api.url}/{settings.stage}"
+    os.environ.update(local_endpoints(aws.endpoint_url, pool.id, callback_url))
     users = create_users(aws.endpoint_url, pool, DEMO_USERS, password_for(pool.password_policy))
     loaded = load_functions(template, specs.values(), options.code)
     authorizer = CognitoAuthorizer.for_pool(aws.endpoint_url, pool.issuer, pool.id, pool.client_ids.values())
@@ -220,6 +221,8 @@ def start(options: Options, running: ExitStack) -> tuple[StackInfo, dict[str, Lo
         pid=os.getpid(),
         websocket_url=websocket_url,
         web_url=web.url,
+        refs=refs,
+        websocket_callback_url=callback_url,
     )
     with _signals_deferred():
         stack.write(options.stack_file)

@@ -1,10 +1,11 @@
-"""`.local/stack.json`: where a running local stack tells clients its URLs, user pool and users."""
+"""`.local/stack.json`: where a running local stack tells clients its URLs, user pool and users, and
+`make invoke` how its functions were configured."""
 
 import errno
 import json
 import os
 import socket
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +31,10 @@ class StackInfo:
     """The `make run` process; a stack killed outright cannot remove its file, so readers check it is alive."""
     websocket_url: str | None = None
     web_url: str | None = None
+    refs: dict[str, str] = field(default_factory=dict)
+    """What the stack resolved template.yaml's names with (its pool's generated ids among them), for `make invoke`."""
+    websocket_callback_url: str | None = None
+    """Where its functions reach the WebSocket API's @connections (the local REST gateway), for `make invoke`."""
 
     def write(self, path: Path) -> None:
         """Replace the file in one step, so that a reader never sees half of it."""
@@ -80,12 +85,3 @@ def _answers(url: str) -> bool:
             return True
     except OSError:
         return False
-
-
-def local_endpoints(aws_endpoint_url: str, user_pool_id: str, callback_url: str) -> dict[str, str]:
-    """Where, locally, the functions find what the template points at in AWS: the pool's JWKS (in the
-    embedded AWS), the WebSocket API's @connections callback URL (served by the local REST gateway)."""
-    return {
-        "COGNITO_JWKS_URL": f"{aws_endpoint_url}/{user_pool_id}/.well-known/jwks.json",
-        "WEBSOCKET_CALLBACK_URL": callback_url,
-    }

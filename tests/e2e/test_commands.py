@@ -171,3 +171,20 @@ def test_invoke_says_it_does_not_use_a_stack_that_is_gone(stack: StackInfo, tmp_
     assert "names a stack that is not running" in result.stderr
     assert "embedded AWS of its own" in result.stderr
     assert json.loads(result.stdout)["statusCode"] == 200
+
+
+def test_invoke_asks_to_restart_a_stack_written_by_an_older_make_run(running: StackProcess, tmp_path: Path) -> None:
+    # Given the running stack's file as an older `make run` wrote it: without what its functions were configured with
+    written = json.loads(running.stack_file.read_text())
+    older = {key: value for key, value in written.items() if key not in ("refs", "websocket_callback_url")}
+    path = tmp_path / "stack.json"
+    path.write_text(json.dumps(older))
+
+    # When a function is invoked against it
+    event = proxy_event("GET", "/api/v1/inbox/get", claims=CLAIMS)
+    result = run_module("devstack.invoke", "GetInboxFunction", str(write_event(tmp_path, event)), stack_file=path)
+
+    # Then it says so in one line, and runs nothing
+    assert result.returncode == 1
+    restart = "was written by an older `make run`: stop it and start it again"
+    assert result.stderr.strip() == f"make invoke: {path} {restart}"
