@@ -201,6 +201,26 @@ def test_an_invitation_whose_inviter_left_and_came_back_is_still_void(new_group)
     assert members(group.chatgroup_id) == ["alice", "bob"]
 
 
+def test_an_invitation_accepted_while_its_group_is_dismissed_is_not_found_not_void(new_group, monkeypatch) -> None:
+    # Given alice invited carol, and alice dismisses the group right after carol's accept read her invitation:
+    # the dismissal marks the group, then removes its members (alice too) before their pending messages
+    group = new_group(creator="alice")
+    invite("alice", "carol", group.chatgroup_id)
+    read = InboxMessage.get
+
+    def read_then_dismissal_begins(*args, **kwargs):
+        message = read(*args, **kwargs)
+        Chatgroup(group.chatgroup_id).update(actions=[Chatgroup.dismissed_at.set(int(time.time() * 1000))])
+        Membership(group.chatgroup_id, "alice").delete()
+        return message
+
+    monkeypatch.setattr(InboxMessage, "get", read_then_dismissal_begins)
+
+    # When carol accepts, Then the group is not found: her inviter is gone only because the group is
+    with pytest.raises(NotFound, match="does not exist"):
+        accept_invitation("carol", group.chatgroup_id, "alice")
+
+
 def test_a_void_invitation_can_still_be_declined(new_group) -> None:
     group = new_group(creator="alice", members=("bob",))
     invite("bob", "carol", group.chatgroup_id)

@@ -158,12 +158,21 @@ def _check_inviter_stayed(change: Transaction, group: Chatgroup, pending: _Pendi
     if pending.seen is not None:
         condition &= Membership.joined_at <= pending.seen.created_at
     change.check(
-        Membership, group.chatgroup_id, pending.sender, condition=condition, error=lambda: _void_or_missing(pending)
+        Membership,
+        group.chatgroup_id,
+        pending.sender,
+        condition=condition,
+        error=lambda: _void_or_missing(group.chatgroup_id, pending),
     )
 
 
-def _void_or_missing(pending: _Pending) -> NotFound | Conflict:
-    """Why an invitation whose inviter left was refused: a 404 if it is not pending anyway, else void (409)."""
+def _void_or_missing(chatgroup_id: str, pending: _Pending) -> NotFound | Conflict:
+    """Why an invitation whose inviter is no member was refused: a 404 if the group is being dismissed (whose
+    cleanup removes the inviter before the invitation) or the invitation is not pending anyway, else void (409)."""
+    try:
+        load_group(chatgroup_id)
+    except NotFound as gone:
+        return gone
     current = _read(pending.item.recipient_id, pending.item.pending_key)
     now = now_ms() // 1000
     if (
