@@ -5,8 +5,8 @@ WebSocket upgrade runs the REQUEST authorizer with the query string (a raised `U
 401, any other failure a 500), then $connect (a non-2xx answer refuses the handshake with that
 status); any other request (plain HTTP, a bad upgrade) is refused without running either, as in
 AWS. Each frame from a client runs $default, whose body is sent back when the route has a route
-response; a closed socket runs $disconnect, and so does one that $connect accepted but that never
-opened (the client left during the handshake), so no accepted connection outlives its socket.
+response. Every connection $connect accepted gets one $disconnect once its socket is closed, also
+one that never opened (the client left during the handshake), so none outlives its socket.
 Handlers run in worker threads, never on the socket loop, so a handler that posts to
 @connections cannot block the loop it posts through.
 
@@ -201,7 +201,7 @@ class WebSocketGateway:
         """The authorizer and $connect, for a valid upgrade only: websockets has answered any other request.
 
         They run shielded: if websockets gives up on the handshake (its open timeout) while they run,
-        they still finish, and a connection $connect stored is then forgotten by its watcher."""
+        they still finish, and a connection $connect stored gets its $disconnect all the same."""
         if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
             logger.info("WS handshake %d (not a WebSocket upgrade)", response.status_code)
             return None
@@ -248,19 +248,23 @@ class WebSocketGateway:
             logger.info("WS $connect %d", code)
             return socket_.respond(HTTPStatus(code), f"{HTTPStatus(code).phrase}\n")
         self._pending[id(socket_)] = accepted
-        self._in_background(self._disconnect_unless_opened(socket_))
+        self._in_background(self._disconnect_when_closed(socket_, accepted))
         return None
 
-    async def _disconnect_unless_opened(self, socket_: ServerConnection) -> None:
-        """Once the socket is closed: $disconnect for an accepted connection that never became a session."""
+    async def _disconnect_when_closed(self, socket_: ServerConnection, accepted: _Accepted) -> None:
+        """$disconnect once the socket is closed, whether or not it ever opened: the one place that runs it,
+        so every connection $connect accepted gets exactly one."""
         await socket_.wait_closed()
-        accepted = self._pending.pop(id(socket_), None)
-        if accepted is not None:
-            await self._disconnect(socket_, accepted)
+        self._pending.pop(id(socket_), None)
+        self._connections.pop(accepted.connection_id, None)
+        context = self._context("$disconnect", "DISCONNECT", accepted)
+        context |= {"disconnectStatusCode": socket_.close_code or 1006, "disconnectReason": socket_.close_reason}
+        await self._route("$disconnect", {}, context)
+        logger.info("WS disconnected %s", accepted.connection_id)
 
     async def _session(self, socket_: ServerConnection) -> None:
         accepted = self._pending.pop(id(socket_), None)
-        if accepted is None:  # closed before it opened: its watcher has run $disconnect
+        if accepted is None:  # closed before it opened
             return
         self._connections[accepted.connection_id] = _Connection(socket_, accepted)
         logger.info("WS connected %s (%s)", accepted.connection_id, accepted.authorizer.get("principalId", "-"))
@@ -273,15 +277,6 @@ class WebSocketGateway:
                     await socket_.send(str(answer["body"]))
         except ConnectionClosed:
             pass
-        finally:
-            self._connections.pop(accepted.connection_id, None)
-            await self._disconnect(socket_, accepted)
-
-    async def _disconnect(self, socket_: ServerConnection, accepted: _Accepted) -> None:
-        context = self._context("$disconnect", "DISCONNECT", accepted)
-        context |= {"disconnectStatusCode": socket_.close_code or 1006, "disconnectReason": socket_.close_reason}
-        await self._route("$disconnect", {}, context)
-        logger.info("WS disconnected %s", accepted.connection_id)
 
     def _context(self, route: str, event_type: str, accepted: _Accepted) -> dict[str, Any]:
         """A route's `requestContext`, as API Gateway gives it for one event of the connection."""
