@@ -5,10 +5,12 @@ with the same variables (template.yaml's, references resolved as the local stack
 them), the same fake credentials (`devstack.aws.FAKE_CREDENTIALS`) and the same embedded AWS.
 """
 
+import json
 import logging
 import random
 import socket
 import socketserver
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Mapping
@@ -22,7 +24,7 @@ import requests
 from devstack.aws import ACCOUNT_ID, REGION, SHUTDOWN_POLL_SECONDS, STACK_NAME, EmbeddedAws, create_tables
 from devstack.code import configure_process
 from devstack.lambda_runtime import shared_environment
-from devstack.template import functions, load_template, local_refs
+from devstack.template import ROOT, functions, load_template, local_refs
 
 logger = logging.getLogger("devstack")
 
@@ -99,6 +101,21 @@ class LoopbackServer[Served](ThreadingHTTPServer):
             self.shutdown()
             self._thread.join()
         self.server_close()
+
+
+def json_printed_last(script: str, *arguments: str, environment: Mapping[str, str], timeout: float) -> Any:
+    """Run `script` in a fresh interpreter of this Python, from the repository's root, with only `environment`;
+    the JSON of the last line it printed. For a test that must see a cold process, not this warm one."""
+    done = subprocess.run(  # noqa: S603 - this interpreter, a script of the caller's
+        [sys.executable, "-c", script, *arguments],
+        env=dict(environment),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def local_endpoints(aws_endpoint_url: str, user_pool_id: str, callback_url: str) -> dict[str, str]:

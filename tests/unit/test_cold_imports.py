@@ -10,10 +10,8 @@ Each check imports handlers as Lambda does, in a fresh interpreter with the temp
 
 import json
 import os
-import subprocess
-import sys
 
-from devstack.plumbing import functions_environment
+from devstack.plumbing import functions_environment, json_printed_last
 from devstack.template import ROOT, FunctionSpec, functions, load_template
 
 REST_ONLY = ("asyncio", "aws_lambda_powertools.event_handler", "pydantic")
@@ -34,16 +32,14 @@ def rest_only_modules_loaded(specs: list[FunctionSpec]) -> dict[str, list[str]]:
     """Per function, imported one after the other in one interpreter: which REST-only modules are loaded by then."""
     environment = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT / "layers" / "shared"), "AWS_REGION": "us-east-1"}
     paths = {spec.logical_id: str(spec.code_uri / (spec.handler.rsplit(".", 1)[0] + ".py")) for spec in specs}
-    done = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
-        [sys.executable, "-c", SCRIPT, json.dumps(paths), json.dumps(REST_ONLY)],
-        env=environment | functions_environment(),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    loaded = json_printed_last(
+        SCRIPT,
+        json.dumps(paths),
+        json.dumps(REST_ONLY),
+        environment=environment | functions_environment(),
         timeout=120,
-        check=True,
     )
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return dict(loaded)
 
 
 def test_no_function_without_a_rest_route_loads_pydantic_the_rest_event_handler_or_asyncio() -> None:

@@ -5,11 +5,9 @@ Globals environment, a task root, tracing on), with a recording provider in plac
 the layer's Tracer, decorating as the handlers do, records what it would send.
 """
 
-import json
 import os
-import subprocess
-import sys
 
+from devstack.plumbing import json_printed_last
 from devstack.template import ROOT, functions, load_template, parameter_defaults, resolve
 
 SCRIPT = """
@@ -54,16 +52,7 @@ print(json.dumps(recorded))
 
 def recorded_metadata(environment: dict[str, str]) -> list[str]:
     """The metadata keys the layer's Tracer records around a handler and a method, run with `environment`."""
-    done = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
-        [sys.executable, "-c", SCRIPT],
-        env=environment,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return list(json.loads(done.stdout.strip().splitlines()[-1]))
+    return list(json_printed_last(SCRIPT, environment=environment, timeout=60))
 
 
 def lambda_environment(**overrides: str) -> dict[str, str]:
