@@ -1,15 +1,14 @@
 """The WebSocket authorizer's token check: keys that cannot be had are the service's failure, not the token's."""
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.error import URLError
 
 import pytest
 
 from chatgroup.tokens import IdTokenVerifier
-from devstack.plumbing import free_port
+from devstack.plumbing import LoopbackServer, free_port
 
 A_TOKEN = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJib2IifQ.c2lnbmF0dXJl"
 """Shaped like an ID token (header with a key id, claims, signature); its signature is never reached."""
@@ -30,11 +29,10 @@ class NotAKeySet(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def garbage_jwks_url() -> Iterator[str]:
-    server = HTTPServer(("127.0.0.1", 0), NotAKeySet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/jwks.json"
-    server.shutdown()
-    server.server_close()
+    server = LoopbackServer[None](0, NotAKeySet, "jwks")
+    server.start(None)
+    yield f"{server.url}/jwks.json"
+    server.stop()
 
 
 def verifier(jwks_url: str) -> IdTokenVerifier:

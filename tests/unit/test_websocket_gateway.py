@@ -2,7 +2,7 @@
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -11,9 +11,10 @@ import requests
 from websockets.exceptions import InvalidHandshake
 from websockets.sync.client import connect
 
-from devstack.websocket import WebSocketGateway, WebSocketSettings
+from devstack.websocket import OPEN_TIMEOUT_SECONDS, WebSocketGateway, WebSocketSettings
 
 WAIT_SECONDS = 10
+AUTHORIZER = "Authorizer"
 
 
 @dataclass
@@ -32,28 +33,39 @@ class StandIn:
         return self.answer
 
 
-def settings(routes: dict[str, str], authorizer: str | None = None) -> WebSocketSettings:
-    """A WebSocket API of these routes (route key -> function), with a REQUEST authorizer on `token` if named."""
-    token = "token" if authorizer else None
-    return WebSocketSettings(routes, authorizer, token, two_way=frozenset(), api_id="local")
+Serve = Callable[..., WebSocketGateway]
 
 
 @pytest.fixture
-def slow_connect() -> Iterator[tuple[WebSocketGateway, StandIn, StandIn]]:
-    """A gateway that gives up on a handshake after 0.2 s, in front of a $connect that takes 1 s."""
+def serve() -> Iterator[Serve]:
+    """Start a gateway whose routes (route key -> stand-in) and REQUEST authorizer, if any, are stand-ins."""
+    started: list[WebSocketGateway] = []
+
+    def start(
+        routes: dict[str, StandIn], authorizer: StandIn | None = None, open_timeout: float = OPEN_TIMEOUT_SECONDS
+    ) -> WebSocketGateway:
+        gateway = WebSocketGateway(0, open_timeout=open_timeout)
+        started.append(gateway)
+        functions = dict(routes) | ({AUTHORIZER: authorizer} if authorizer else {})
+        settings = WebSocketSettings(
+            routes={route: route for route in routes},
+            authorizer=AUTHORIZER if authorizer else None,
+            token_parameter="token" if authorizer else None,
+            two_way=frozenset(),
+            api_id="local",
+        )
+        gateway.start(settings, cast(Any, functions), "dev")
+        return gateway
+
+    yield start
+    for gateway in started:
+        gateway.stop()
+
+
+def test_a_handshake_that_times_out_while_connect_runs_still_gets_its_disconnect(serve: Serve) -> None:
+    # Given a gateway that gives up on a handshake after 0.2 s, in front of a $connect that takes 1 s
     connect_function, disconnect_function = StandIn(seconds=1.0), StandIn()
-    gateway = WebSocketGateway(0, open_timeout=0.2)
-    routes = {"$connect": "Connect", "$disconnect": "Disconnect"}
-    gateway.start(settings(routes), cast(Any, {"Connect": connect_function, "Disconnect": disconnect_function}), "dev")
-    yield gateway, connect_function, disconnect_function
-    gateway.stop()
-
-
-def test_a_handshake_that_times_out_while_connect_runs_still_gets_its_disconnect(
-    slow_connect: tuple[WebSocketGateway, StandIn, StandIn],
-) -> None:
-    # Given a gateway whose handshake gives up before $connect has answered
-    gateway, connect_function, disconnect_function = slow_connect
+    gateway = serve({"$connect": connect_function, "$disconnect": disconnect_function}, open_timeout=0.2)
 
     # When a client connects, and the gateway drops the handshake while $connect is still storing it
     with pytest.raises((InvalidHandshake, OSError, EOFError)):
@@ -65,25 +77,13 @@ def test_a_handshake_that_times_out_while_connect_runs_still_gets_its_disconnect
     assert [event["requestContext"]["connectionId"] for event in disconnect_function.events] == [connected]
 
 
-@pytest.fixture
-def gateway() -> Iterator[tuple[WebSocketGateway, StandIn, StandIn]]:
-    """A gateway in front of an authorizer and a $connect that answer at once."""
+def test_a_request_that_is_no_websocket_upgrade_runs_neither_the_authorizer_nor_connect(serve: Serve) -> None:
+    # Given a gateway with an authorizer and a $connect that answer at once
     authorizer, connect_function = StandIn(answer={"principalId": "bob"}), StandIn()
-    served = WebSocketGateway(0)
-    functions = {"Authorizer": authorizer, "Connect": connect_function}
-    served.start(settings({"$connect": "Connect"}, "Authorizer"), cast(Any, functions), "dev")
-    yield served, authorizer, connect_function
-    served.stop()
-
-
-def test_a_request_that_is_no_websocket_upgrade_runs_neither_the_authorizer_nor_connect(
-    gateway: tuple[WebSocketGateway, StandIn, StandIn],
-) -> None:
-    # Given a gateway with an authorizer and a $connect
-    served, authorizer, connect_function = gateway
+    gateway = serve({"$connect": connect_function}, authorizer)
 
     # When a plain HTTP GET arrives at its URL
-    answer = requests.get(served.url.replace("ws://", "http://", 1) + "?token=t", timeout=WAIT_SECONDS)
+    answer = requests.get(gateway.url.replace("ws://", "http://", 1) + "?token=t", timeout=WAIT_SECONDS)
 
     # Then it is refused as API Gateway refuses it, and neither function ran
     assert answer.status_code == 426
