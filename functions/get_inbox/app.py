@@ -39,10 +39,7 @@ app = create_app()
     ),
 )
 @tracer.capture_method
-def get(
-    limit: PageLimitQuery = 20,
-    next_token: NextTokenQuery = None,
-) -> InboxPage:
+def get(limit: PageLimitQuery = 20, next_token: NextTokenQuery = None) -> InboxPage:
     return list_inbox(caller_id(app.current_event), limit, next_token)
 
 

@@ -24,10 +24,7 @@ app = create_app()
     responses=responses(ok=ChatgroupPage, example=EXAMPLE_CHATGROUP_PAGE),
 )
 @tracer.capture_method
-def mine(
-    limit: PageLimitQuery = 20,
-    next_token: NextTokenQuery = None,
-) -> ChatgroupPage:
+def mine(limit: PageLimitQuery = 20, next_token: NextTokenQuery = None) -> ChatgroupPage:
     return my_chatgroups(caller_id(app.current_event), limit, next_token)
 
 

@@ -39,10 +39,7 @@ app = create_app()
     ),
 )
 @tracer.capture_method
-def get(
-    limit: PageLimitQuery = 20,
-    next_token: NextTokenQuery = None,
-) -> SentPage:
+def get(limit: PageLimitQuery = 20, next_token: NextTokenQuery = None) -> SentPage:
     return list_sent(caller_id(app.current_event), limit, next_token)
 
 
